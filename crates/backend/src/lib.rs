@@ -1,0 +1,1 @@
+//! nwf-backend: instantiation of bound filters and the nftables model.

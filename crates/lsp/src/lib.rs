@@ -1,0 +1,1 @@
+//! nwf-lsp: the language server.

@@ -1,0 +1,11 @@
+//! nwf-syntax: the front ends (libvirt XML, the `.nwf` text language), the IR
+//! they both lower into, the diagnostics model, and workspace analysis.
+//!
+//! Nothing here prints, spawns processes, or knows about terminals or LSP.
+
+pub mod diagnostic;
+pub mod ir;
+pub mod span;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use span::{FileId, LineIndex, Span, Spanned};
