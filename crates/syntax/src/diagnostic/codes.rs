@@ -58,6 +58,69 @@ codes! {
         "The document is not well-formed XML (an unclosed tag, a bad attribute quote, \
          text after the root element...). nwf reports where the XML parser stopped and \
          keeps whatever it understood before that point.";
+    XmlWrongRoot = "NWF002", Error, "unexpected root element",
+        "An nwfilter document's root element must be <filter> (a filter definition), \
+         <filterbinding> (a port bound to a filter), or <domain> (a libvirt domain, whose \
+         <interface> elements with a <filterref> are read as bindings). Anything else is \
+         not something nwf can read.";
+    XmlMissingAttribute = "NWF003", Error, "required attribute missing",
+        "An element lacks an attribute libvirt requires: <filter name>, <rule action> and \
+         <rule direction>, <filterref filter>, <portdev name>, <mac address> of a binding. \
+         libvirt refuses the whole document.";
+    XmlUnknownElement = "NWF004", Warning, "unknown element",
+        "libvirt silently skips elements it does not know (a misspelled <rule>, a <filterref> \
+         outside a filter, text inside a rule). The element has no effect, which is almost \
+         never what was meant.";
+    XmlUnknownAttribute = "NWF005", Warning, "unknown attribute",
+        "libvirt silently ignores attributes it does not know, so a misspelled attribute \
+         (srcporttend for srcportend) makes the rule match more than intended. nwf warns and \
+         suggests the closest known name.";
+    XmlAttributeNotForProtocol = "NWF006", Warning, "attribute not valid for this protocol",
+        "The attribute exists, but not on this protocol element (for example `flags` on \
+         tcp-ipv6, or ports on icmp). libvirt ignores it, so the rule matches more than it \
+         says.";
+    XmlInvalidValue = "NWF007", Error, "invalid value",
+        "The value does not parse as the attribute's type, or lies outside its range \
+         (ports 0-65535, dscp 0-63, uint8 0-255, prefix 0-32 or 0-128, vlan id 0-4095, ...). \
+         libvirt rejects the filter.";
+    XmlNonContiguousMask = "NWF008", Error, "non-contiguous mask",
+        "A MAC or IP mask must be a run of one-bits followed by zero-bits \
+         (255.255.255.0, ff:ff:ff:00:00:00). libvirt turns masks into prefix lengths and \
+         rejects masks like 255.255.255.127.";
+    XmlBadVariable = "NWF009", Error, "malformed variable reference",
+        "A value starting with `$` is a variable reference: `$NAME`, `$NAME[N]` (element N \
+         of a list) or `$NAME[@N]` (iterate with iterator N, at most 1000). NAME consists \
+         of letters, digits and underscores.";
+    XmlInvalidChain = "NWF010", Error, "invalid chain name",
+        "A filter's chain is `root`, or starts with one of mac, vlan, stp, arp, rarp, ipv4, \
+         ipv6, optionally followed by a suffix of letters, digits and `_.:-`; the whole name \
+         has at most 12 characters.";
+    XmlMixedProtocols = "NWF011", Warning, "several protocols in one rule",
+        "A rule matches one protocol. libvirt uses the first protocol element of a rule and \
+         silently ignores elements of any other protocol in it; split the rule in two.";
+    XmlRepeatedProtocol = "NWF012", Warning, "protocol element repeated",
+        "libvirt merges several elements of the same protocol in one rule into one match \
+         (later attributes override earlier ones). The schema forbids it; write one element.";
+    XmlInvalidPriority = "NWF013", Error, "invalid priority",
+        "Priorities are integers from -1000 to 1000. libvirt refuses a filter priority \
+         outside that range; for a rule it silently falls back to 500, which nwf treats as \
+         an error because the rule would run at another place than written.";
+    XmlIgnoredByLibvirt = "NWF014", Warning, "ignored by libvirt",
+        "libvirt accepts this but does not act on it (a filter priority without a chain, \
+         ipsetflags without ipset, a parameter whose name or value libvirt cannot use, \
+         statematch other than false/0, a comment longer than 256 bytes). The document \
+         does not mean what it seems to say.";
+    XmlNegationDropped = "NWF015", Warning, "negation dropped by libvirt",
+        "libvirt copies the `match='no'` of some attributes onto related ones: a mask follows \
+         its address, a range end follows its start, and for tcp, udp and sctp dstportstart \
+         and dstportend follow srcportstart. An attribute negated on its own therefore loses \
+         (or gains) its negation. Negate the leading attribute as well, or restructure.";
+    XmlPortsNeedProtocol = "NWF016", Error, "ports without a port protocol",
+        "An ip or ipv6 rule that matches ports must also match protocol tcp, udp, sctp or \
+         dccp (33); libvirt rejects it otherwise.";
+    XmlUnexpectedText = "NWF017", Warning, "unexpected text",
+        "Text inside an nwfilter element other than <uuid>, <name> has no meaning and is \
+         ignored.";
     // ---- NWF1xx: text language ----------------------------------------------
     // ---- NWF2xx: workspace analysis -----------------------------------------
     // ---- NWF3xx: instantiation and backend ----------------------------------
