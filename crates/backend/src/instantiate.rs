@@ -130,7 +130,12 @@ where
 
 /// Instantiates the filter `root` for interface `portdev` with the variables
 /// `vars` (the harness form: libvirt's tests call the driver this way).
-pub fn instantiate_filter<'a, F>(root: Source<'a>, vars: Vars, portdev: &str, lookup: F) -> Instantiated
+pub fn instantiate_filter<'a, F>(
+    root: Source<'a>,
+    vars: Vars,
+    portdev: &str,
+    lookup: F,
+) -> Instantiated
 where
     F: Fn(&str) -> Option<Source<'a>>,
 {
@@ -227,7 +232,10 @@ where
                     Code::FilterCycle,
                     file,
                     name.span,
-                    format!("filter `{}` references itself: {path} -> {}", name.value, name.value),
+                    format!(
+                        "filter `{}` references itself: {path} -> {}",
+                        name.value, name.value
+                    ),
                 )
                 .with_label("this reference closes the cycle"),
             );

@@ -503,11 +503,16 @@ impl Display for Rhs {
             Rhs::DecRange(low, high) => write!(f, "{low}-{high}"),
             Rhs::HexRange(low, high) => write!(f, "0x{low:x}-0x{high:x}"),
             Rhs::CtStates(states) => {
-                let names: Vec<&str> = [(1, "new"), (2, "established"), (4, "related"), (8, "invalid")]
-                    .iter()
-                    .filter(|(bit, _)| states & bit != 0)
-                    .map(|(_, name)| *name)
-                    .collect();
+                let names: Vec<&str> = [
+                    (1, "new"),
+                    (2, "established"),
+                    (4, "related"),
+                    (8, "invalid"),
+                ]
+                .iter()
+                .filter(|(bit, _)| states & bit != 0)
+                .map(|(_, name)| *name)
+                .collect();
                 if names.is_empty() {
                     // No state at all: libvirt's `NONE` is "untracked".
                     f.write_str("untracked")

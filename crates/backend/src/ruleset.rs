@@ -55,7 +55,10 @@ fn statement_rule(statement: Statement) -> Rule {
 }
 
 fn masked_mark(mask: u32) -> Expr {
-    Expr::Masked(Box::new(Expr::Meta(Meta::Mark)), nft::Rhs::Hex(u64::from(mask)))
+    Expr::Masked(
+        Box::new(Expr::Meta(Meta::Mark)),
+        nft::Rhs::Hex(u64::from(mask)),
+    )
 }
 
 /// The tables with every port in `ports`.

@@ -63,7 +63,11 @@ impl PortNames {
 
 /// Translates `instance`. `binding_file`/`binding_span` locate the interface
 /// name for a diagnostic if it is unusable.
-pub fn translate(instance: &Instance, binding_file: FileId, binding_span: Span) -> (PortChains, Vec<Diagnostic>) {
+pub fn translate(
+    instance: &Instance,
+    binding_file: FileId,
+    binding_span: Span,
+) -> (PortChains, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let Some(interface) = Name::interface(&instance.portdev) else {
         diagnostics.push(
@@ -71,7 +75,10 @@ pub fn translate(instance: &Instance, binding_file: FileId, binding_span: Span) 
                 Code::InterfaceNameInvalid,
                 binding_file,
                 binding_span,
-                format!("interface name `{}` cannot be used", instance.portdev.escape_debug()),
+                format!(
+                    "interface name `{}` cannot be used",
+                    instance.portdev.escape_debug()
+                ),
             )
             .with_label("this interface"),
         );
@@ -79,7 +86,10 @@ pub fn translate(instance: &Instance, binding_file: FileId, binding_span: Span) 
     };
     let names = PortNames::new(&interface);
     let mut bridge = Vec::new();
-    for (root_name, side) in [(&names.l2_from, Side::FromGuest), (&names.l2_to, Side::ToGuest)] {
+    for (root_name, side) in [
+        (&names.l2_from, Side::FromGuest),
+        (&names.l2_to, Side::ToGuest),
+    ] {
         bridge.extend(l2_chains(instance, root_name, side, &mut diagnostics));
     }
     let inet = l3::chains(instance, &names, &mut diagnostics);
@@ -109,7 +119,12 @@ impl Side {
     }
 }
 
-fn l2_chains(instance: &Instance, root_name: &Name, side: Side, diagnostics: &mut Vec<Diagnostic>) -> Vec<nft::Chain> {
+fn l2_chains(
+    instance: &Instance,
+    root_name: &Name,
+    side: Side,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<nft::Chain> {
     let mut rules: Vec<&InstRule> = instance
         .rules
         .iter()
@@ -160,7 +175,10 @@ fn l2_chains(instance: &Instance, root_name: &Name, side: Side, diagnostics: &mu
     };
     let mut sub_chains = Vec::new();
     let mut pending = jumps.into_iter().peekable();
-    let emit_jump = |root: &mut nft::Chain, sub_chains: &mut Vec<nft::Chain>, chain: &Chain, rules: Vec<Rule>| {
+    let emit_jump = |root: &mut nft::Chain,
+                     sub_chains: &mut Vec<nft::Chain>,
+                     chain: &Chain,
+                     rules: Vec<Rule>| {
         let name = subchain_name(root_name, chain);
         root.rules.push(jump_rule(chain, &name));
         sub_chains.push(nft::Chain {
@@ -189,7 +207,13 @@ fn subchain_name(root_name: &Name, chain: &Chain) -> Name {
     let suffix: String = chain
         .to_string()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Name::identifier(&format!("{root_name}-{suffix}"))
         .expect("root name and reduced suffix are identifier characters")

@@ -15,7 +15,7 @@
 use nwf_syntax::ir::{Value, VarAccess, VarRef};
 use nwf_syntax::{Code, Diagnostic, Span};
 
-use super::{canonical_attrs, text_value, Collected, InstAttr, InstRule};
+use super::{Collected, InstAttr, InstRule, canonical_attrs, text_value};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -33,7 +33,11 @@ struct Position {
 }
 
 /// Appends the instances of `item` to `out`, or diagnostics to `diagnostics`.
-pub(super) fn expand(item: &Collected<'_>, out: &mut Vec<InstRule>, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn expand(
+    item: &Collected<'_>,
+    out: &mut Vec<InstRule>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let rule = item.rule;
     let filter = item.filter;
     let chain = filter.chain_or_root();
@@ -51,7 +55,10 @@ pub(super) fn expand(item: &Collected<'_>, out: &mut Vec<InstRule>, diagnostics:
         action: rule.action.value,
         direction: rule.direction.value,
         statematch: rule.statematch_enabled(),
-        protocol: rule.protocol.as_ref().map(|protocol| protocol.protocol.value),
+        protocol: rule
+            .protocol
+            .as_ref()
+            .map(|protocol| protocol.protocol.value),
         attrs: Vec::new(),
     };
     let Some(protocol_match) = &rule.protocol else {
@@ -129,9 +136,10 @@ pub(super) fn expand(item: &Collected<'_>, out: &mut Vec<InstRule>, diagnostics:
                 (Key::Element(access_idx), index, index)
             }
         };
-        let position_idx = match positions.iter().position(|position| position.key == key) {
-            Some(found) => found,
-            None => {
+        let position_idx =
+            if let Some(found) = positions.iter().position(|position| position.key == key) {
+                found
+            } else {
                 positions.push(Position {
                     key,
                     names: Vec::new(),
@@ -140,8 +148,7 @@ pub(super) fn expand(item: &Collected<'_>, out: &mut Vec<InstRule>, diagnostics:
                     current: min,
                 });
                 positions.len() - 1
-            }
-        };
+            };
         let position = &mut positions[position_idx];
         if position.names.is_empty() {
             position.min = min;
@@ -189,8 +196,7 @@ pub(super) fn expand(item: &Collected<'_>, out: &mut Vec<InstRule>, diagnostics:
                         .map_or("", String::as_str);
                     let kind = protocol
                         .attr(attr.attr.value)
-                        .map(|spec| spec.kind)
-                        .unwrap_or(nwf_syntax::ir::ValueKind::Comment);
+                        .map_or(nwf_syntax::ir::ValueKind::Comment, |spec| spec.kind);
                     match text_value::parse(kind, text) {
                         Ok(value) => value,
                         Err(reason) => {

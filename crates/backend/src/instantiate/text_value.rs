@@ -59,7 +59,10 @@ pub(crate) fn parse(kind: ValueKind, text: &str) -> Result<Value, String> {
         Ok(Value::Number(number))
     };
     let named = |table: &[(u32, &'static str)], max: u32| -> Result<Value, String> {
-        if let Some((_, name)) = table.iter().find(|(_, name)| name.eq_ignore_ascii_case(text)) {
+        if let Some((_, name)) = table
+            .iter()
+            .find(|(_, name)| name.eq_ignore_ascii_case(text))
+        {
             return Ok(Value::Name(name));
         }
         number(max)
@@ -76,7 +79,11 @@ pub(crate) fn parse(kind: ValueKind, text: &str) -> Result<Value, String> {
             .parse::<Ipv6Addr>()
             .map(Value::Ipv6)
             .map_err(|_| "expected an IPv6 address".to_owned()),
-        ValueKind::Ipv4Mask => mask(text, 32, |t| t.parse::<Ipv4Addr>().ok().map(|a| u128::from(u32::from(a)) << 96)),
+        ValueKind::Ipv4Mask => mask(text, 32, |t| {
+            t.parse::<Ipv4Addr>()
+                .ok()
+                .map(|a| u128::from(u32::from(a)) << 96)
+        }),
         ValueKind::Ipv6Mask => mask(text, 128, |t| t.parse::<Ipv6Addr>().ok().map(u128::from)),
         ValueKind::Uint8 => number(0xff),
         ValueKind::Uint16 | ValueKind::Uint16Dec => number(0xffff),
@@ -115,7 +122,9 @@ fn mask(text: &str, bits: u8, parse_addr: impl Fn(&str) -> Option<u128>) -> Resu
     if value.checked_shl(ones).unwrap_or(0) != 0 {
         return Err("a mask must be contiguous".to_owned());
     }
-    u8::try_from(ones).map(Value::Prefix).map_err(|_| "bad mask".to_owned())
+    u8::try_from(ones)
+        .map(Value::Prefix)
+        .map_err(|_| "bad mask".to_owned())
 }
 
 fn state(text: &str) -> Result<StateFlags, String> {

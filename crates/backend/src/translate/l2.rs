@@ -24,7 +24,8 @@ pub(super) fn rule(rule: &InstRule, reverse: bool) -> Result<(Rule, Vec<Diagnost
         match protocol {
             Protocol::Mac => {
                 if let Some(attr) = rule.get(Attr::ProtocolId) {
-                    let value = values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::ProtocolId))?;
+                    let value = values::number(&attr.value)
+                        .ok_or_else(|| values::unexpected(rule, Attr::ProtocolId))?;
                     matches.push(Match {
                         left: Expr::Field(Field::EtherType),
                         negated: attr.negated,
@@ -36,7 +37,12 @@ pub(super) fn rule(rule: &InstRule, reverse: bool) -> Result<(Rule, Vec<Diagnost
             Protocol::Stp => stp(rule, reverse, &mut matches)?,
             Protocol::Arp | Protocol::Rarp => arp(rule, protocol, reverse, &mut matches)?,
             Protocol::Ip | Protocol::Ipv6 => ip(rule, protocol, reverse, &mut matches)?,
-            _ => return Err(values::not_expressible(rule, "a layer-3/4 protocol in a bridge chain")),
+            _ => {
+                return Err(values::not_expressible(
+                    rule,
+                    "a layer-3/4 protocol in a bridge chain",
+                ));
+            }
         }
     }
     let verdict = match rule.action {
@@ -79,24 +85,42 @@ fn ether_header(rule: &InstRule, reverse: bool, matches: &mut Vec<Match>) -> Res
         (Attr::DstMacAddr, Attr::DstMacMask, dst_field),
     ] {
         if let Some(attr) = rule.get(addr_attr) {
-            let addr = values::mac(&attr.value).ok_or_else(|| values::unexpected(rule, addr_attr))?;
+            let addr =
+                values::mac(&attr.value).ok_or_else(|| values::unexpected(rule, addr_attr))?;
             let mask = match rule.get(mask_attr) {
-                Some(mask) => Some(values::mac(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?),
+                Some(mask) => Some(
+                    values::mac(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?,
+                ),
                 None => None,
             };
-            matches.push(values::mac_match(Expr::Field(field), addr, mask, attr.negated));
+            matches.push(values::mac_match(
+                Expr::Field(field),
+                addr,
+                mask,
+                attr.negated,
+            ));
         }
     }
     Ok(())
 }
 
-fn field_number(rule: &InstRule, attr: Attr, left: Expr, hex: bool, matches: &mut Vec<Match>) -> Result<()> {
+fn field_number(
+    rule: &InstRule,
+    attr: Attr,
+    left: Expr,
+    hex: bool,
+    matches: &mut Vec<Match>,
+) -> Result<()> {
     if let Some(entry) = rule.get(attr) {
         let value = values::number(&entry.value).ok_or_else(|| values::unexpected(rule, attr))?;
         matches.push(Match {
             left,
             negated: entry.negated,
-            right: if hex { Rhs::Hex(value) } else { Rhs::Dec(value) },
+            right: if hex {
+                Rhs::Hex(value)
+            } else {
+                Rhs::Dec(value)
+            },
         });
     }
     Ok(())
@@ -108,8 +132,20 @@ fn vlan(rule: &InstRule, matches: &mut Vec<Match>) -> Result<()> {
         negated: false,
         right: Rhs::Hex(0x8100),
     });
-    field_number(rule, Attr::VlanId, Expr::Field(Field::VlanId), false, matches)?;
-    field_number(rule, Attr::EncapProtocol, Expr::Field(Field::VlanType), true, matches)
+    field_number(
+        rule,
+        Attr::VlanId,
+        Expr::Field(Field::VlanId),
+        false,
+        matches,
+    )?;
+    field_number(
+        rule,
+        Attr::EncapProtocol,
+        Expr::Field(Field::VlanType),
+        true,
+        matches,
+    )
 }
 
 fn raw(base: RawBase, offset: u32, len: u32) -> Expr {
@@ -157,9 +193,13 @@ fn stp(rule: &InstRule, reverse: bool, matches: &mut Vec<Match>) -> Result<()> {
     // order; order does not change the meaning of a conjunction.
     for (low_attr, high_attr, offset, len) in ranges {
         if let Some(low) = rule.get(low_attr) {
-            let start = values::number(&low.value).ok_or_else(|| values::unexpected(rule, low_attr))?;
+            let start =
+                values::number(&low.value).ok_or_else(|| values::unexpected(rule, low_attr))?;
             let end = match rule.get(high_attr) {
-                Some(high) => Some(values::number(&high.value).ok_or_else(|| values::unexpected(rule, high_attr))?),
+                Some(high) => Some(
+                    values::number(&high.value)
+                        .ok_or_else(|| values::unexpected(rule, high_attr))?,
+                ),
                 None => None,
             };
             matches.push(Match {
@@ -174,12 +214,19 @@ fn stp(rule: &InstRule, reverse: bool, matches: &mut Vec<Match>) -> Result<()> {
         (Attr::SenderAddress, Attr::SenderAddressMask, 288),
     ] {
         if let Some(addr) = rule.get(addr_attr) {
-            let value = values::mac(&addr.value).ok_or_else(|| values::unexpected(rule, addr_attr))?;
+            let value =
+                values::mac(&addr.value).ok_or_else(|| values::unexpected(rule, addr_attr))?;
             let mask = match rule.get(mask_attr) {
-                Some(mask) => values::mac(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?,
+                Some(mask) => {
+                    values::mac(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?
+                }
                 None => nwf_syntax::ir::MacAddr([0xff; 6]),
             };
-            let as_int = |mac: nwf_syntax::ir::MacAddr| mac.0.iter().fold(0u64, |acc, byte| acc << 8 | u64::from(*byte));
+            let as_int = |mac: nwf_syntax::ir::MacAddr| {
+                mac.0
+                    .iter()
+                    .fold(0u64, |acc, byte| acc << 8 | u64::from(*byte))
+            };
             let left = if mask.0 == [0xff; 6] {
                 link(offset, 48)
             } else {
@@ -210,19 +257,44 @@ fn arp(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Mat
             raw(RawBase::Network, offset, len)
         }
     };
-    field_number(rule, Attr::HwType, pick(Field::ArpHtype, 0, 16), false, matches)?;
-    field_number(rule, Attr::Opcode, pick(Field::ArpOperation, 48, 16), false, matches)?;
-    field_number(rule, Attr::ProtocolType, pick(Field::ArpPtype, 16, 16), true, matches)?;
+    field_number(
+        rule,
+        Attr::HwType,
+        pick(Field::ArpHtype, 0, 16),
+        false,
+        matches,
+    )?;
+    field_number(
+        rule,
+        Attr::Opcode,
+        pick(Field::ArpOperation, 48, 16),
+        false,
+        matches,
+    )?;
+    field_number(
+        rule,
+        Attr::ProtocolType,
+        pick(Field::ArpPtype, 16, 16),
+        true,
+        matches,
+    )?;
 
     let (src_ip, dst_ip) = ((Field::ArpSaddrIp, 112), (Field::ArpDaddrIp, 192));
-    let (src_ip, dst_ip) = if reverse { (dst_ip, src_ip) } else { (src_ip, dst_ip) };
+    let (src_ip, dst_ip) = if reverse {
+        (dst_ip, src_ip)
+    } else {
+        (src_ip, dst_ip)
+    };
     for (addr_attr, mask_attr, (field, offset)) in [
         (Attr::ArpSrcIpAddr, Attr::ArpSrcIpMask, src_ip),
         (Attr::ArpDstIpAddr, Attr::ArpDstIpMask, dst_ip),
     ] {
         if let Some(addr) = rule.get(addr_attr) {
             let prefix_len = match rule.get(mask_attr) {
-                Some(mask) => Some(values::prefix(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?),
+                Some(mask) => Some(
+                    values::prefix(&mask.value)
+                        .ok_or_else(|| values::unexpected(rule, mask_attr))?,
+                ),
                 None => None,
             };
             let Value::Ipv4(ip) = addr.value else {
@@ -232,7 +304,8 @@ fn arp(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Mat
                 matches.push(Match {
                     left: Expr::Field(field),
                     negated: addr.negated,
-                    right: values::address(&addr.value, prefix_len).ok_or_else(|| values::unexpected(rule, addr_attr))?,
+                    right: values::address(&addr.value, prefix_len)
+                        .ok_or_else(|| values::unexpected(rule, addr_attr))?,
                 });
             } else {
                 let len = u32::from(prefix_len.unwrap_or(32).min(32));
@@ -240,7 +313,10 @@ fn arp(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Mat
                 let left = if len == 32 {
                     raw(RawBase::Network, offset, 32)
                 } else {
-                    Expr::Masked(Box::new(raw(RawBase::Network, offset, 32)), Rhs::Hex(u64::from(mask)))
+                    Expr::Masked(
+                        Box::new(raw(RawBase::Network, offset, 32)),
+                        Rhs::Hex(u64::from(mask)),
+                    )
                 };
                 matches.push(Match {
                     left,
@@ -251,14 +327,30 @@ fn arp(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Mat
         }
     }
     let (src_mac, dst_mac) = ((Field::ArpSaddrEther, 64), (Field::ArpDaddrEther, 144));
-    let (src_mac, dst_mac) = if reverse { (dst_mac, src_mac) } else { (src_mac, dst_mac) };
-    for (attr_name, (field, offset)) in [(Attr::ArpSrcMacAddr, src_mac), (Attr::ArpDstMacAddr, dst_mac)] {
+    let (src_mac, dst_mac) = if reverse {
+        (dst_mac, src_mac)
+    } else {
+        (src_mac, dst_mac)
+    };
+    for (attr_name, (field, offset)) in [
+        (Attr::ArpSrcMacAddr, src_mac),
+        (Attr::ArpDstMacAddr, dst_mac),
+    ] {
         if let Some(attr) = rule.get(attr_name) {
-            let mac = values::mac(&attr.value).ok_or_else(|| values::unexpected(rule, attr_name))?;
+            let mac =
+                values::mac(&attr.value).ok_or_else(|| values::unexpected(rule, attr_name))?;
             if is_arp {
-                matches.push(values::mac_match(Expr::Field(field), mac, None, attr.negated));
+                matches.push(values::mac_match(
+                    Expr::Field(field),
+                    mac,
+                    None,
+                    attr.negated,
+                ));
             } else {
-                let as_int = mac.0.iter().fold(0u64, |acc, byte| acc << 8 | u64::from(*byte));
+                let as_int = mac
+                    .0
+                    .iter()
+                    .fold(0u64, |acc, byte| acc << 8 | u64::from(*byte));
                 matches.push(Match {
                     left: raw(RawBase::Network, offset, 48),
                     negated: attr.negated,
@@ -290,25 +382,43 @@ fn ip(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Matc
     } else {
         (Field::Ip6Saddr, Field::Ip6Daddr)
     };
-    let (saddr, daddr) = if reverse { (daddr, saddr) } else { (saddr, daddr) };
+    let (saddr, daddr) = if reverse {
+        (daddr, saddr)
+    } else {
+        (saddr, daddr)
+    };
     for (addr_attr, mask_attr, field) in [
         (Attr::SrcIpAddr, Attr::SrcIpMask, saddr),
         (Attr::DstIpAddr, Attr::DstIpMask, daddr),
     ] {
         if let Some(addr) = rule.get(addr_attr) {
             let prefix_len = match rule.get(mask_attr) {
-                Some(mask) => Some(values::prefix(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?),
+                Some(mask) => Some(
+                    values::prefix(&mask.value)
+                        .ok_or_else(|| values::unexpected(rule, mask_attr))?,
+                ),
                 None => None,
             };
             matches.push(Match {
                 left: Expr::Field(field),
                 negated: addr.negated,
-                right: values::address(&addr.value, prefix_len).ok_or_else(|| values::unexpected(rule, addr_attr))?,
+                right: values::address(&addr.value, prefix_len)
+                    .ok_or_else(|| values::unexpected(rule, addr_attr))?,
             });
         }
     }
-    let protocol_field = if v4 { Field::IpProtocol } else { Field::Ip6Nexthdr };
-    field_number(rule, Attr::IpProtocol, Expr::Field(protocol_field), false, matches)?;
+    let protocol_field = if v4 {
+        Field::IpProtocol
+    } else {
+        Field::Ip6Nexthdr
+    };
+    field_number(
+        rule,
+        Attr::IpProtocol,
+        Expr::Field(protocol_field),
+        false,
+        matches,
+    )?;
     let (sport, dport) = if reverse {
         (Field::ThDport, Field::ThSport)
     } else {
@@ -324,17 +434,38 @@ fn ip(rule: &InstRule, protocol: Protocol, reverse: bool, matches: &mut Vec<Matc
         // ebtables' --ip-tos compares the whole TOS byte with the value.
         field_number(rule, Attr::Dscp, raw(RawBase::Network, 8, 8), true, matches)?;
     } else {
-        range_match(rule, Attr::Type, Attr::TypeEnd, Expr::Field(Field::Icmpv6Type), matches)?;
-        range_match(rule, Attr::Code, Attr::CodeEnd, Expr::Field(Field::Icmpv6Code), matches)?;
+        range_match(
+            rule,
+            Attr::Type,
+            Attr::TypeEnd,
+            Expr::Field(Field::Icmpv6Type),
+            matches,
+        )?;
+        range_match(
+            rule,
+            Attr::Code,
+            Attr::CodeEnd,
+            Expr::Field(Field::Icmpv6Code),
+            matches,
+        )?;
     }
     Ok(())
 }
 
-fn range_match(rule: &InstRule, start_attr: Attr, end_attr: Attr, left: Expr, matches: &mut Vec<Match>) -> Result<()> {
+fn range_match(
+    rule: &InstRule,
+    start_attr: Attr,
+    end_attr: Attr,
+    left: Expr,
+    matches: &mut Vec<Match>,
+) -> Result<()> {
     if let Some(start) = rule.get(start_attr) {
-        let low = values::number(&start.value).ok_or_else(|| values::unexpected(rule, start_attr))?;
+        let low =
+            values::number(&start.value).ok_or_else(|| values::unexpected(rule, start_attr))?;
         let high = match rule.get(end_attr) {
-            Some(end) => Some(values::number(&end.value).ok_or_else(|| values::unexpected(rule, end_attr))?),
+            Some(end) => {
+                Some(values::number(&end.value).ok_or_else(|| values::unexpected(rule, end_attr))?)
+            }
             None => None,
         };
         matches.push(Match {

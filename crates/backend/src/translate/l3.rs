@@ -5,11 +5,11 @@
 //! where the chain sees the rule's reverse direction. `docs/backend.md`
 //! states the rules in prose.
 
-use nwf_syntax::ir::{Action, Attr, Direction, Protocol, Value};
 use nwf_syntax::Diagnostic;
+use nwf_syntax::ir::{Action, Attr, Direction, Protocol, Value};
 
-use super::values::{self, Result};
 use super::PortNames;
+use super::values::{self, Result};
 use crate::instantiate::{InstRule, Instance};
 use crate::nft::{self, Ct, CtDirection, Expr, Field, Match, Meta, NfProto, Rhs, Rule, Verdict};
 
@@ -40,8 +40,16 @@ struct Plan {
     may_skip_icmp: bool,
 }
 
-pub(super) fn chains(instance: &Instance, names: &PortNames, diagnostics: &mut Vec<Diagnostic>) -> Vec<nft::Chain> {
-    let mut rules: Vec<&InstRule> = instance.rules.iter().filter(|rule| !rule.is_layer2()).collect();
+pub(super) fn chains(
+    instance: &Instance,
+    names: &PortNames,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<nft::Chain> {
+    let mut rules: Vec<&InstRule> = instance
+        .rules
+        .iter()
+        .filter(|rule| !rule.is_layer2())
+        .collect();
     rules.sort_by_key(|rule| rule.priority);
     let mut to = Vec::new();
     let mut from = Vec::new();
@@ -70,7 +78,11 @@ pub(super) fn chains(instance: &Instance, names: &PortNames, diagnostics: &mut V
         base: None,
         rules,
     };
-    vec![chain(&names.to, to), chain(&names.from, from), chain(&names.host, host)]
+    vec![
+        chain(&names.to, to),
+        chain(&names.from, from),
+        chain(&names.host, host),
+    ]
 }
 
 fn explicit_state(rule: &InstRule) -> Option<u8> {
@@ -96,7 +108,7 @@ fn plan(rule: &InstRule, target: Target) -> Option<Plan> {
     if rule.statematch {
         if let Some(flags) = explicit_state(rule) {
             let create = match target {
-                Target::From | Target::Host => !(direction_in && !inout),
+                Target::From | Target::Host => !direction_in || inout,
                 Target::To => direction_in,
             };
             return create.then_some(Plan {
@@ -113,7 +125,11 @@ fn plan(rule: &InstRule, target: Target) -> Option<Plan> {
             Target::From | Target::Host => !direction_in,
             Target::To => direction_in,
         };
-        if forward { NEW | ESTABLISHED } else { ESTABLISHED }
+        if forward {
+            NEW | ESTABLISHED
+        } else {
+            ESTABLISHED
+        }
     });
     Some(Plan {
         reversed,
@@ -167,8 +183,14 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
         if plan.reversed {
             src_mac_skipped = true;
         } else {
-            let mac = values::mac(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::SrcMacAddr))?;
-            matches.push(values::mac_match(Expr::Field(Field::EtherSaddr), mac, None, attr.negated));
+            let mac = values::mac(&attr.value)
+                .ok_or_else(|| values::unexpected(rule, Attr::SrcMacAddr))?;
+            matches.push(values::mac_match(
+                Expr::Field(Field::EtherSaddr),
+                mac,
+                None,
+                attr.negated,
+            ));
         }
     }
     let (saddr, daddr) = if v6 {
@@ -176,32 +198,54 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
     } else {
         (Field::IpSaddr, Field::IpDaddr)
     };
-    let (saddr, daddr) = if plan.reversed { (daddr, saddr) } else { (saddr, daddr) };
+    let (saddr, daddr) = if plan.reversed {
+        (daddr, saddr)
+    } else {
+        (saddr, daddr)
+    };
     for (addr_attr, mask_attr, from_attr, to_attr, field) in [
-        (Attr::SrcIpAddr, Attr::SrcIpMask, Attr::SrcIpFrom, Attr::SrcIpTo, saddr),
-        (Attr::DstIpAddr, Attr::DstIpMask, Attr::DstIpFrom, Attr::DstIpTo, daddr),
+        (
+            Attr::SrcIpAddr,
+            Attr::SrcIpMask,
+            Attr::SrcIpFrom,
+            Attr::SrcIpTo,
+            saddr,
+        ),
+        (
+            Attr::DstIpAddr,
+            Attr::DstIpMask,
+            Attr::DstIpFrom,
+            Attr::DstIpTo,
+            daddr,
+        ),
     ] {
         if let Some(addr) = rule.get(addr_attr) {
             let prefix_len = match rule.get(mask_attr) {
-                Some(mask) => Some(values::prefix(&mask.value).ok_or_else(|| values::unexpected(rule, mask_attr))?),
+                Some(mask) => Some(
+                    values::prefix(&mask.value)
+                        .ok_or_else(|| values::unexpected(rule, mask_attr))?,
+                ),
                 None => None,
             };
             matches.push(Match {
                 left: Expr::Field(field),
                 negated: addr.negated,
-                right: values::address(&addr.value, prefix_len).ok_or_else(|| values::unexpected(rule, addr_attr))?,
+                right: values::address(&addr.value, prefix_len)
+                    .ok_or_else(|| values::unexpected(rule, addr_attr))?,
             });
         } else if let Some(from) = rule.get(from_attr) {
             let to = rule.get(to_attr).map(|attr| &attr.value);
             matches.push(Match {
                 left: Expr::Field(field),
                 negated: from.negated,
-                right: values::range(&from.value, to).ok_or_else(|| values::unexpected(rule, from_attr))?,
+                right: values::range(&from.value, to)
+                    .ok_or_else(|| values::unexpected(rule, from_attr))?,
             });
         }
     }
     if let Some(attr) = rule.get(Attr::Dscp) {
-        let value = values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::Dscp))?;
+        let value =
+            values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::Dscp))?;
         matches.push(Match {
             left: Expr::Field(if v6 { Field::Ip6Dscp } else { Field::IpDscp }),
             negated: attr.negated,
@@ -216,12 +260,18 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
             return Ok(None);
         }
         skip_state = true;
-        connlimit = Some(values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::ConnlimitAbove))?);
+        connlimit = Some(
+            values::number(&attr.value)
+                .ok_or_else(|| values::unexpected(rule, Attr::ConnlimitAbove))?,
+        );
     }
     if let Some(attr) = rule.get(Attr::Flags) {
         if let Value::TcpFlags(flags) = attr.value {
             matches.push(Match {
-                left: Expr::Masked(Box::new(Expr::Field(Field::TcpFlags)), Rhs::TcpFlagSet(flags.mask)),
+                left: Expr::Masked(
+                    Box::new(Expr::Field(Field::TcpFlags)),
+                    Rhs::TcpFlagSet(flags.mask),
+                ),
                 negated: attr.negated,
                 right: Rhs::TcpFlagSet(flags.set),
             });
@@ -237,9 +287,12 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
         (Attr::DstPortStart, Attr::DstPortEnd, dport),
     ] {
         if let Some(start) = rule.get(start_attr) {
-            let low = values::number(&start.value).ok_or_else(|| values::unexpected(rule, start_attr))?;
+            let low =
+                values::number(&start.value).ok_or_else(|| values::unexpected(rule, start_attr))?;
             let high = match rule.get(end_attr) {
-                Some(end) => Some(values::number(&end.value).ok_or_else(|| values::unexpected(rule, end_attr))?),
+                Some(end) => Some(
+                    values::number(&end.value).ok_or_else(|| values::unexpected(rule, end_attr))?,
+                ),
                 None => None,
             };
             matches.push(Match {
@@ -250,7 +303,10 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
         }
     }
     if rule.get(Attr::Option).is_some() {
-        return Err(values::not_expressible(rule, "`option` (a TCP option test)"));
+        return Err(values::not_expressible(
+            rule,
+            "`option` (a TCP option test)",
+        ));
     }
     let mut has_icmp_type = false;
     if matches!(protocol, Protocol::Icmp | Protocol::Icmpv6) {
@@ -264,14 +320,16 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
             } else {
                 (Field::IcmpType, Field::IcmpCode)
             };
-            let value = values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::Type))?;
+            let value =
+                values::number(&attr.value).ok_or_else(|| values::unexpected(rule, Attr::Type))?;
             matches.push(Match {
                 left: Expr::Field(type_field),
                 negated: attr.negated,
                 right: Rhs::Dec(value),
             });
             if let Some(code) = rule.get(Attr::Code) {
-                let value = values::number(&code.value).ok_or_else(|| values::unexpected(rule, Attr::Code))?;
+                let value = values::number(&code.value)
+                    .ok_or_else(|| values::unexpected(rule, Attr::Code))?;
                 matches.push(Match {
                     left: Expr::Field(code_field),
                     negated: code.negated,
@@ -285,7 +343,10 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
         return Ok(None);
     }
     if rule.get(Attr::Ipset).is_some() {
-        return Err(values::not_expressible(rule, "`ipset` (a kernel ipset lookup)"));
+        return Err(values::not_expressible(
+            rule,
+            "`ipset` (a kernel ipset lookup)",
+        ));
     }
     let verdict = match rule.action {
         Action::Accept => match target {

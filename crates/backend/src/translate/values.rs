@@ -79,13 +79,21 @@ pub(crate) fn address(value: &Value, prefix_len: Option<u8>) -> Option<Rhs> {
 
 fn mask_v4(addr: std::net::Ipv4Addr, len: u8) -> std::net::Ipv4Addr {
     let bits = u32::from(addr);
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    };
     std::net::Ipv4Addr::from(bits & mask)
 }
 
 fn mask_v6(addr: std::net::Ipv6Addr, len: u8) -> std::net::Ipv6Addr {
     let bits = u128::from(addr);
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
+    };
     std::net::Ipv6Addr::from(bits & mask)
 }
 
