@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod ir;
+pub mod reference;
 pub mod span;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
