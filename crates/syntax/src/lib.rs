@@ -6,6 +6,8 @@
 pub mod diagnostic;
 pub mod ir;
 pub mod span;
+pub mod workspace;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use span::{FileId, LineIndex, Span, Spanned};
+pub use workspace::Workspace;
