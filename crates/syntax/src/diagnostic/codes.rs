@@ -153,6 +153,43 @@ codes! {
          that type makes libvirt fail when it instantiates the rule, and the VM does not \
          start. The related label shows the use that fixes the type.";
     // ---- NWF3xx: instantiation and backend ----------------------------------
+    FilterNotFound = "NWF300", Error, "referenced filter does not exist",
+        "A binding or a `filterref` names a filter that is neither a stock filter nor \
+         defined in the files given. libvirt refuses to start the interface; nwf refuses \
+         to emit a ruleset for it.";
+    VariableUndefined = "NWF301", Error, "variable has no value",
+        "A rule uses `$NAME` but neither the binding nor any filter reference on the path \
+         to the rule gives `NAME` a value. `$MAC` comes from the binding's MAC address; \
+         `$IP` must be given as a parameter (nwf does not learn addresses from traffic).";
+    FilterCycle = "NWF302", Error, "filter references form a cycle",
+        "Following `filterref`s from the bound filter leads back to a filter already on \
+         the path, so instantiation would never end. libvirt rejects such filters.";
+    ListLengthMismatch = "NWF303", Error, "lists iterated together differ in length",
+        "Variables read with the same iterator (`$A` and `$B`, or `$A[@1]` and `$B[@1]`) \
+         advance together, so their lists must have the same number of values. Use \
+         different iterators (`$A[@1]`, `$B[@2]`) to get every combination instead.";
+    IndexOutOfRange = "NWF304", Error, "list index out of range",
+        "`$NAME[N]` reads element N (counting from 0) of the list `NAME`, but the list \
+         has fewer values.";
+    VariableValueInvalid = "NWF305", Error, "variable value does not fit the attribute",
+        "After substitution, the value of a variable is not a valid value for the \
+         attribute that uses it (for example a MAC address where an IPv4 address is \
+         expected).";
+    NotExpressible = "NWF306", Error, "match cannot be expressed in nftables",
+        "The rule uses a match that nftables has no equivalent for (gratuitous ARP \
+         compares two packet fields with each other; `ipset` refers to kernel ipsets, \
+         which nftables cannot read). nwf refuses rather than widen the rule.";
+    RejectBecomesDrop = "NWF307", Warning, "reject at layer 2 drops silently",
+        "A `reject` rule on a layer-2 protocol (mac, vlan, stp, arp, rarp, ip, ipv6) is \
+         evaluated in the bridge family, where this kernel has no reject. libvirt turns it \
+         into a drop as well; nwf does the same and says so. Use a layer-3/4 protocol \
+         (tcp, udp, icmp, all, ...) to get a real reject.";
+    InterfaceNameInvalid = "NWF308", Error, "interface name unusable",
+        "The interface name must be 1 to 15 characters from `A-Z a-z 0-9 _ . -`, so that \
+         it can never change the structure of the nftables ruleset.";
+    StpSourceMacInout = "NWF309", Error, "STP rule with source MAC in both directions",
+        "An `stp` rule with `srcmacaddr` and direction `inout` would have to match the \
+         bridge group address as destination and source at once; libvirt rejects it.";
     // ---- NWF9xx: I/O and tooling --------------------------------------------
     Io = "NWF900", Error, "file cannot be read",
         "nwf could not read a file it was given (missing, unreadable, or not UTF-8).";
