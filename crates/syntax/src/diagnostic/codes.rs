@@ -99,7 +99,7 @@ codes! {
          which libvirt learns from the guest's traffic unless `CTRL_IP_LEARNING` is `none`. \
          `IPV6` is not learned by libvirt and must be given. The related labels show where \
          the variable is used.";
-    IndexOutOfRange = "NWF206", Error, "a variable index is beyond the list given",
+    IndexBeyondList = "NWF206", Error, "a variable index is beyond the list given",
         "`$X[N]` selects element N (0-based) of the list `X`. Where the list is given (a \
          binding or a `<filterref>` with repeated `<parameter name='X'>`) it has fewer than \
          N+1 values, so libvirt cannot instantiate the rule. Give more values or use a \

@@ -235,6 +235,6 @@ fn indexes_and_iterators_are_checked_against_the_lists_given() {
     found.sort();
     assert_eq!(
         found,
-        vec![Code::IndexOutOfRange, Code::IteratorLengthMismatch]
+        vec![Code::IndexBeyondList, Code::IteratorLengthMismatch]
     );
 }

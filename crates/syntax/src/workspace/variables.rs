@@ -300,7 +300,7 @@ fn indexes(site: &RefSite, groups: &[ParamGroup], child_needs: &Needs, out: &mut
             };
             out.push(
                 Diagnostic::new(
-                    Code::IndexOutOfRange,
+                    Code::IndexBeyondList,
                     site.file,
                     last.value.span,
                     format!(
