@@ -166,7 +166,21 @@ pub struct Table {
     pub family: Family,
     pub name: Name,
     pub maps: Vec<Map>,
+    pub sets: Vec<Set>,
     pub chains: Vec<Chain>,
+}
+
+/// A dynamic set of addresses (for per-source connection counting).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Set {
+    pub name: Name,
+    pub key: SetKey,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetKey {
+    Ipv4Addr,
+    Ipv6Addr,
 }
 
 /// A rule: matches, then statements, then at most one verdict.
@@ -197,6 +211,9 @@ pub enum Statement {
     MarkOr { keep: u32, set: u32 },
     /// `KEY vmap @MAP`.
     VerdictMap { key: Expr, map: Name },
+    /// `add @SET { KEY ct count over N }`: true while KEY has more than N
+    /// tracked connections (iptables' `connlimit`, per source address).
+    CountOver { set: Name, key: Expr, over: u32 },
 }
 
 /// `LEFT [!=] RIGHT`.
@@ -220,6 +237,9 @@ pub enum Expr {
     Masked(Box<Expr>, Rhs),
     Meta(Meta),
     Ct(Ct),
+    /// `tcp option @KIND,0,8`: the option's kind byte, absent when the
+    /// packet has no such option.
+    TcpOption(u8),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,8 +262,6 @@ pub enum Meta {
 pub enum Ct {
     State,
     Direction,
-    /// `ct count` is a statement-like expression; see [`Rhs::CountOver`].
-    Count,
 }
 
 macro_rules! fields {
@@ -309,8 +327,6 @@ pub enum Rhs {
     NfProto(NfProto),
     /// A set of TCP flag bits, printed by name.
     TcpFlagSet(u8),
-    /// `over N` for `ct count`.
-    CountOver(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,6 +355,9 @@ fn write_table(out: &mut String, table: &Table) {
     for map in &table.maps {
         write_map(out, map);
     }
+    for set in &table.sets {
+        write_set(out, set);
+    }
     for chain in &table.chains {
         write_chain(out, chain);
     }
@@ -364,6 +383,17 @@ pub(crate) fn write_map(out: &mut String, map: &Map) {
         }
         out.push_str(" }\n");
     }
+    out.push_str("\t}\n");
+}
+
+pub(crate) fn write_set(out: &mut String, set: &Set) {
+    let key = match set.key {
+        SetKey::Ipv4Addr => "ipv4_addr",
+        SetKey::Ipv6Addr => "ipv6_addr",
+    };
+    let _ = writeln!(out, "\tset {} {{", set.name);
+    let _ = writeln!(out, "\t\ttype {key}");
+    out.push_str("\t\tflags dynamic\n");
     out.push_str("\t}\n");
 }
 
@@ -441,15 +471,15 @@ impl Display for Statement {
                 write!(f, "meta mark set meta mark & 0x{keep:08x} | 0x{set:08x}")
             }
             Statement::VerdictMap { key, map } => write!(f, "{key} vmap @{map}"),
+            Statement::CountOver { set, key, over } => {
+                write!(f, "add @{set} {{ {key} ct count over {over} }}")
+            }
         }
     }
 }
 
 impl Display for Match {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if let Rhs::CountOver(limit) = self.right {
-            return write!(f, "ct count over {limit}");
-        }
         let op = if self.negated { "!= " } else { "" };
         if let Expr::Masked(..) = self.left {
             let op = if self.negated { "!=" } else { "==" };
@@ -479,10 +509,10 @@ impl Display for Expr {
                 Meta::Nfproto => "meta nfproto",
                 Meta::L4proto => "meta l4proto",
             }),
+            Expr::TcpOption(kind) => write!(f, "tcp option @{kind},0,8"),
             Expr::Ct(ct) => f.write_str(match ct {
                 Ct::State => "ct state",
                 Ct::Direction => "ct direction",
-                Ct::Count => "ct count",
             }),
         }
     }
@@ -543,7 +573,6 @@ impl Display for Rhs {
                     write!(f, "{}", names.join("|"))
                 }
             }
-            Rhs::CountOver(limit) => write!(f, "over {limit}"),
         }
     }
 }

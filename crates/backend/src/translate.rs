@@ -32,6 +32,8 @@ pub struct PortChains {
     pub bridge: Vec<nft::Chain>,
     /// Inet chains `to-IF`, `from-IF`, `host-IF`, always present.
     pub inet: Vec<nft::Chain>,
+    /// Sets the inet chains use (connection counting).
+    pub inet_sets: Vec<nft::Set>,
 }
 
 /// Chain names of an interface.
@@ -92,12 +94,13 @@ pub fn translate(
     ] {
         bridge.extend(l2_chains(instance, root_name, side, &mut diagnostics));
     }
-    let inet = l3::chains(instance, &names, &mut diagnostics);
+    let (inet, inet_sets) = l3::chains(instance, &names, &mut diagnostics);
     (
         PortChains {
             interface: Some(interface),
             bridge,
             inet,
+            inet_sets,
         },
         diagnostics,
     )
