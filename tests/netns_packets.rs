@@ -14,6 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nwf_backend::instantiate::{Source, Vars, instantiate_filter};
+use nwf_backend::plan;
 use nwf_backend::ruleset::{self, Port};
 use nwf_backend::translate::translate;
 use nwf_syntax::ir::Document;
@@ -102,14 +103,20 @@ impl Library {
         })
     }
 
-    /// The `nft -f` script binding `filter` to `vnet0` with `vars`.
-    fn script(&self, filter: &str, vars: Vars) -> String {
+    /// `filter` bound to `interface` with `vars`, as port `id`.
+    fn port(&self, filter: &str, vars: Vars, interface: &str, id: u16) -> Port {
         let root = self.lookup(filter).expect("filter exists");
-        let result = instantiate_filter(root, vars, "vnet0", |name| self.lookup(name));
+        let result = instantiate_filter(root, vars, interface, |name| self.lookup(name));
         assert!(!result.has_errors(), "{:?}", result.diagnostics);
         let (chains, diagnostics) = translate(&result.instance, FileId(0), Span::default());
         assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
-        ruleset::apply_script(&[Port { id: 1, chains }])
+        Port { id, chains }
+    }
+
+    /// The `nft -f` script replacing the nwf tables with `filter` bound to
+    /// `vnet0` with `vars`.
+    fn script(&self, filter: &str, vars: Vars) -> String {
+        ruleset::apply_script(&[self.port(filter, vars, "vnet0", 1)])
     }
 }
 
@@ -259,8 +266,57 @@ impl Lab {
 
     /// Moves guest 0 to another MAC (a spoofing guest).
     fn set_mac(&self, mac: &str) {
-        assert!(self.guest(0, &["ip", "link", "set", "eth0", "address", mac]));
+        self.set_guest_mac(0, mac);
+    }
+
+    fn set_guest_mac(&self, idx: usize, mac: &str) {
+        assert!(self.guest(idx, &["ip", "link", "set", "eth0", "address", mac]));
         self.flush_neighbours();
+    }
+
+    /// The installed nwf objects, as the CLI reads them.
+    fn installed(&self) -> plan::InstalledState {
+        let list = |family: &str| {
+            let output = run(&[
+                "ip",
+                "netns",
+                "exec",
+                &self.bridge,
+                "nft",
+                "-j",
+                "list",
+                "table",
+                family,
+                "nwf",
+            ]);
+            output
+                .status
+                .success()
+                .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        plan::read_installed(list("bridge").as_deref(), list("inet").as_deref())
+            .expect("nft JSON is readable")
+    }
+
+    fn base_chains(&self) -> String {
+        ["prerouting", "forward", "postrouting"]
+            .iter()
+            .map(|chain| {
+                let output = run(&[
+                    "ip",
+                    "netns",
+                    "exec",
+                    &self.bridge,
+                    "nft",
+                    "list",
+                    "chain",
+                    "bridge",
+                    "nwf",
+                    chain,
+                ]);
+                String::from_utf8_lossy(&output.stdout).into_owned()
+            })
+            .collect()
     }
 
     /// A TCP connection from guest `from` (optionally from a given source
@@ -452,4 +508,86 @@ fn netns_refused_transaction_changes_nothing() {
         lab.ping(1, GUEST_IP[0]),
         "and traffic is still filtered by the old ruleset"
     );
+}
+
+#[test]
+fn netns_bind_and_unbind_touch_one_interface() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    let library = Library::load(&[STATEFUL]);
+    let guest1_vars = vars(&[("MAC", GUEST_MAC[1]), ("IP", GUEST_IP[1])]);
+
+    // Bind guest 0 into an empty ruleset.
+    let state = lab.installed();
+    assert!(!state.installed.tables);
+    let id0 = plan::free_id(&state.installed).expect("ids are free");
+    let port0 = library.port("clean-traffic", guest0_vars(), "vnet0", id0);
+    lab.apply(&plan::bind_script(&state.installed, None, &port0));
+    let base_with_one = lab.base_chains();
+
+    // Bind guest 1: the script is the same whether or not guest 0 is bound.
+    let state = lab.installed();
+    let id1 = plan::free_id(&state.installed).expect("ids are free");
+    assert_ne!(id0, id1);
+    let port1 = library.port("no-mac-spoofing", guest1_vars.clone(), "vnet1", id1);
+    let script = plan::bind_script(&state.installed, None, &port1);
+    let alone = plan::Installed {
+        tables: true,
+        ..plan::Installed::default()
+    };
+    assert_eq!(script, plan::bind_script(&alone, None, &port1));
+    lab.apply(&script);
+    assert_eq!(base_with_one, lab.base_chains(), "base chains do not grow");
+
+    assert!(lab.ping(0, GUEST_IP[1]), "both guests talk");
+    lab.set_guest_mac(1, "52:54:00:77:00:98");
+    assert!(!lab.ping(1, GUEST_IP[0]), "guest 1 is filtered");
+    lab.set_guest_mac(1, GUEST_MAC[1]);
+
+    // Re-bind guest 1 with the stateful filter, in place.
+    let state = lab.installed();
+    let previous = state.ports.get("vnet1").expect("vnet1 is installed");
+    let port1 = library.port("nwf-test-stateful", guest1_vars, "vnet1", previous.id);
+    lab.apply(&plan::bind_script(&state.installed, Some(previous), &port1));
+    assert!(!lab.ping(0, GUEST_IP[1]), "guest 1 now drops ICMP");
+    assert!(lab.tcp(1, None, 0, 8086), "and lets its own TCP out");
+
+    // Unbind guest 0: its traffic is no longer filtered, guest 1's still is.
+    assert!(lab.guest(0, &["ip", "addr", "add", "10.77.0.9/24", "dev", "eth0"]));
+    let spoofed_ping_to_host = || {
+        lab.guest(
+            0,
+            &[
+                "ping",
+                "-c",
+                "2",
+                "-i",
+                "0.2",
+                "-W",
+                "1",
+                "-I",
+                "10.77.0.9",
+                "10.77.0.254",
+            ],
+        )
+    };
+    assert!(
+        !spoofed_ping_to_host(),
+        "guest 0 is filtered before unbinding"
+    );
+    let state = lab.installed();
+    let previous = state.ports.get("vnet0").expect("vnet0 is installed");
+    lab.apply(&plan::unbind_script(previous));
+    assert!(
+        !lab.installed().ports.contains_key("vnet0"),
+        "nothing of vnet0 is left"
+    );
+    assert!(
+        spoofed_ping_to_host(),
+        "guest 0 is unfiltered after unbinding"
+    );
+    assert!(!lab.ping(0, GUEST_IP[1]), "guest 1 still drops ICMP");
+    assert_eq!(base_with_one, lab.base_chains(), "base chains unchanged");
 }

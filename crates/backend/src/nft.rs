@@ -15,20 +15,22 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use nwf_syntax::ir::MacAddr;
 
-/// An identifier (chain, map or interface name) made only of
-/// `[A-Za-z0-9_.-]`, starting with a letter or `_`... or an interface name,
-/// which is always printed quoted.
+/// A chain, set or map identifier, or an interface name (always printed
+/// quoted), checked against a character set that cannot end a word, a
+/// string or a block.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Name(String);
 
 impl Name {
-    /// A chain or map name: `[A-Za-z_][A-Za-z0-9_.-]*`, at most 200 bytes.
+    /// A chain, set or map name: `[A-Za-z_][A-Za-z0-9_./-]*`, at most 200
+    /// bytes.
     pub fn identifier(text: &str) -> Option<Name> {
         let mut chars = text.chars();
         let first_ok = chars
             .next()
             .is_some_and(|first| first.is_ascii_alphabetic() || first == '_');
-        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let rest_ok =
+            chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
         (first_ok && rest_ok && text.len() <= 200).then(|| Name(text.to_owned()))
     }
 

@@ -399,7 +399,7 @@ fn entry(
     let mut statements = Vec::new();
     if let Some(limit) = connlimit {
         // One dynamic set per entry, as each iptables rule counts alone.
-        let set_name = nft::Name::identifier(&format!("cl-{chain_name}-{}", sets.len()))
+        let set_name = nft::Name::identifier(&format!("cl-{chain_name}/{}", sets.len()))
             .expect("chain names are identifiers");
         sets.push(nft::Set {
             name: set_name.clone(),
