@@ -546,7 +546,8 @@ impl Display for Rhs {
                 .map(|(_, name)| *name)
                 .collect();
                 if names.is_empty() {
-                    // No state at all: libvirt's `NONE` is "untracked".
+                    // Translation never builds an empty set (libvirt's `NONE`
+                    // matches no state); print something nft accepts.
                     f.write_str("untracked")
                 } else {
                     f.write_str(&names.join(","))
@@ -569,10 +570,12 @@ impl Display for Rhs {
                 .filter(|(bit, _)| bits & bit != 0)
                 .map(|(_, name)| *name)
                 .collect();
-                if names.is_empty() {
-                    f.write_str("0x0")
-                } else {
-                    write!(f, "{}", names.join("|"))
+                // Parentheses: `tcp flags & syn|ack` would parse as
+                // `(tcp flags & syn) | ack`.
+                match names.len() {
+                    0 => f.write_str("0x0"),
+                    1 => f.write_str(names[0]),
+                    _ => write!(f, "({})", names.join("|")),
                 }
             }
         }
