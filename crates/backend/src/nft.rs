@@ -10,6 +10,8 @@
 //! It models only what nwf needs (filter chains, verdict maps, a few
 //! expression kinds); it is not a general nftables library.
 
+pub mod json;
+
 use std::fmt::{self, Display, Formatter, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -172,7 +174,8 @@ pub struct Table {
     pub chains: Vec<Chain>,
 }
 
-/// A dynamic set of addresses (for per-source connection counting).
+/// A set of addresses for per-source connection counting (nft makes it
+/// dynamic itself, as the ruleset adds to it from the packet path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Set {
     pub name: Name,
@@ -395,7 +398,6 @@ pub(crate) fn write_set(out: &mut String, set: &Set) {
     };
     let _ = writeln!(out, "\tset {} {{", set.name);
     let _ = writeln!(out, "\t\ttype {key}");
-    out.push_str("\t\tflags dynamic\n");
     out.push_str("\t}\n");
 }
 
