@@ -124,6 +124,98 @@ codes! {
          ignored.";
     // ---- NWF1xx: text language ----------------------------------------------
     // ---- NWF2xx: workspace analysis -----------------------------------------
+    DuplicateFilter = "NWF200", Error, "two files define the same filter name",
+        "Filter names are global: libvirt keeps one filter per name, so when two files of \
+         the workspace define the same name, one silently replaces the other and every \
+         `<filterref>` to that name gets whichever was defined last. nwf reports every \
+         definition after the first (files are ordered by path) and points at the first. \
+         Rename one of the filters, or delete the copy you do not want.";
+    OverridesStockFilter = "NWF201", Hint, "a user filter replaces a stock filter",
+        "libvirt ships 24 predefined filters (clean-traffic, no-ip-spoofing, allow-dhcp...). \
+         A file of the workspace that defines a filter with one of these names replaces the \
+         stock filter for every reference to it, including the references inside the other \
+         stock filters (clean-traffic refers to no-mac-spoofing, no-ip-spoofing and others). \
+         That can be intended; this hint only makes it visible. Give the filter another \
+         name if you meant to add a filter rather than replace one.";
+    UnknownFilter = "NWF202", Error, "reference to an unknown filter",
+        "A `<filterref filter='NAME'>` (text form: `ref NAME`) names a filter that neither \
+         the workspace nor the stock library defines. libvirt accepts the definition, but a \
+         VM whose filter tree contains the reference does not start, and hot-plugging the \
+         interface fails (\"referenced filter is missing\"). nwf suggests the closest \
+         defined name when there is one.";
+    ReferenceCycle = "NWF203", Error, "filters reference each other in a cycle",
+        "Filter references must form a tree (more precisely a directed acyclic graph): \
+         libvirt refuses to define a filter whose references lead back to itself. The \
+         message shows the whole path, e.g. `a → b → c → a`, and each reference on the \
+         path is labelled. Remove one of the references to break the cycle.";
+    UnusedParameter = "NWF204", Warning, "a filter reference passes a parameter nobody uses",
+        "The parameter is given at a `<filterref>` (or a binding), but no rule in the \
+         referenced filter or in any filter below it uses `$NAME`. The value is silently \
+         ignored. This is usually a typo in the parameter name (`IPADDR` for `IP`) or a \
+         leftover after the filter changed. The check is skipped when part of the tree \
+         cannot be resolved (an unknown filter or a cycle), since the missing part might \
+         use it.";
+    MissingVariable = "NWF205", Error, "a binding leaves a needed variable unset",
+        "Every variable used in a filter's reference tree must get a value at the binding \
+         (the interface's `<filterref>`), or at a `<filterref>` on the way down. libvirt \
+         refuses to instantiate the filter otherwise and the VM does not start. Two \
+         variables are exempt: `MAC`, which libvirt fills in from the interface, and `IP`, \
+         which libvirt learns from the guest's traffic unless `CTRL_IP_LEARNING` is `none`. \
+         `IPV6` is not learned by libvirt and must be given. The related labels show where \
+         the variable is used.";
+    IndexBeyondList = "NWF206", Error, "a variable index is beyond the list given",
+        "`$X[N]` selects element N (0-based) of the list `X`. Where the list is given (a \
+         binding or a `<filterref>` with repeated `<parameter name='X'>`) it has fewer than \
+         N+1 values, so libvirt cannot instantiate the rule. Give more values or use a \
+         smaller index.";
+    IteratorLengthMismatch = "NWF207", Error, "lists on one iterator have different lengths",
+        "Variables accessed with the same iterator (`$X[@1]` and `$Y[@1]`, or `$X` and `$Y`, \
+         which both use iterator 0) are walked in lock-step: the rule is instantiated once \
+         for the first elements, once for the second, and so on. libvirt requires such lists \
+         to have the same number of elements. Give both lists the same length, or use \
+         different iterators (`$X[@1]`, `$Y[@2]`) to get every combination.";
+    ProtocolOutsideChain = "NWF208", Warning, "a rule's protocol never reaches the filter's chain",
+        "A filter with `chain='arp'` (or `ipv4`, `ipv6`, `rarp`, `vlan`, `stp`, with any \
+         suffix) is entered only by frames of that protocol: libvirt jumps to the chain with \
+         a match on the Ethernet type (or, for stp, on the bridge group address). A layer-2 \
+         rule for another protocol in that chain, such as an `arp` rule in an `ipv4` chain \
+         or a `mac` rule whose `protocolid` names another type, can never match. libvirt \
+         accepts it without complaint. Move the rule to a filter in the right chain, or to \
+         the `root` or `mac` chain, which see every frame.";
+    ShadowedRule = "NWF209", Warning, "a rule comes after a catch-all rule and never runs",
+        "Rules of a chain run in priority order (lower first; equal priorities in document \
+         order). An earlier rule with a final action (`drop`, `reject`, `accept` or `return`) \
+         that matches every frame of the chain in the same direction (no protocol element, \
+         or a protocol element without attributes) decides every packet, so a later rule of \
+         the same direction in the same filter never sees one. Lower the later rule's \
+         priority, or narrow the catch-all rule.";
+    DuplicateRule = "NWF210", Warning, "the same rule appears twice in a filter",
+        "Two rules of one filter have the same action, direction, priority, state matching \
+         and protocol match. The second one has no effect. Delete it, or change what you \
+         meant to change.";
+    EmptyRange = "NWF211", Warning, "a range ends before it starts",
+        "A range attribute pair (`srcportstart`/`srcportend`, `dstportstart`/`dstportend`, \
+         `srcipfrom`/`srcipto`, `type`/`typeend`, stp's `port`/`port-hi`...) has an end \
+         below its start. libvirt passes the range to the firewall as written and the rule \
+         matches nothing. Swap the two values.";
+    StateWithoutStatematch = "NWF212", Warning, "`state` on a rule with `statematch='false'`",
+        "`statematch='false'` tells libvirt not to match on connection state for this rule, \
+         yet the rule asks for particular states with `state=`. The two contradict each \
+         other; the rule will not do what one of them says. Remove `statematch='false'` or \
+         remove `state`.";
+    ReservedVariableValue = "NWF213", Error, "a reserved variable gets a value of the wrong kind",
+        "Some variable names mean something to libvirt itself: `MAC` (a MAC address), `IP` \
+         (IPv4 addresses), `IPV6` and `DHCPSERVERV6` (IPv6 addresses), `DHCPSERVER` (IPv4 \
+         or IPv6 addresses: the stock allow-dhcpv6-server uses it for IPv6) and \
+         `CTRL_IP_LEARNING` (`any`, `dhcp` or `none`). A parameter with one of these names \
+         whose value is not of that kind makes instantiation fail (or, for \
+         `CTRL_IP_LEARNING`, is rejected when the interface starts). Fix the value.";
+    ParameterValueKind = "NWF214", Error, "a parameter value does not fit where the variable is used",
+        "A variable takes the type of the attribute it is used in: `$PORT` in \
+         `dstportstart='$PORT'` must be a number from 0 to 65535, `$GW` in `srcipaddr` an \
+         IPv4 address. A value given at a binding or a `<filterref>` that cannot be read as \
+         that type makes libvirt fail when it instantiates the rule, and the VM does not \
+         start. The related label shows the use that fixes the type.";
     // ---- NWF3xx: instantiation and backend ----------------------------------
     FilterNotFound = "NWF300", Error, "referenced filter does not exist",
         "A binding or a `filterref` names a filter that is neither a stock filter nor \
