@@ -2,9 +2,11 @@
 //! they both lower into, the diagnostics model, and workspace analysis.
 //!
 //! Nothing here prints, spawns processes, or knows about terminals or LSP.
+
 pub mod diagnostic;
 pub mod ir;
 pub mod span;
 pub mod text;
+
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use span::{FileId, LineIndex, Span, Spanned};

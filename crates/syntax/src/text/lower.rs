@@ -67,7 +67,7 @@ impl Lowerer<'_> {
         let suggestion = suggest(word, candidates);
         let mut diagnostic = self
             .error(code, span, format!("unknown {what} `{word}`"))
-            .with_label(format!("not a {what}"));
+            .with_label(format!("not a known {what}"));
         diagnostic = match suggestion {
             Some(better) => diagnostic
                 .with_help(format!("did you mean `{better}`?"))
