@@ -33,10 +33,10 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("text");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("parse", |b| {
-        b.iter(|| parse_text(FileId(0), std::hint::black_box(&text)))
+        b.iter(|| parse_text(FileId(0), std::hint::black_box(&text)));
     });
     group.bench_function("print", |b| {
-        b.iter(|| print_text(std::hint::black_box(&doc)))
+        b.iter(|| print_text(std::hint::black_box(&doc)));
     });
     group.finish();
 }

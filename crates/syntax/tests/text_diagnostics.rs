@@ -5,7 +5,7 @@
 //! a file.
 //!
 //! Every fixture also checks invariants: at least two diagnostics, all in
-//! the NWF1xx range, spans and fixes inside the text and on character
+//! the `NWF1xx` range, spans and fixes inside the text and on character
 //! boundaries, diagnostics sorted by position, and the printed IR of what
 //! survived re-parses clean.
 
@@ -40,7 +40,10 @@ fn render(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
         let _ = writeln!(out, "  --> {name}:{}", position(&index, span.start()));
         let line = lines.get(start.line as usize).copied().unwrap_or_default();
         let _ = writeln!(out, "   | {line}");
-        let width = span.len().min(line.len().saturating_sub(start.col as usize)).max(1);
+        let width = span
+            .len()
+            .min(line.len().saturating_sub(start.col as usize))
+            .max(1);
         let _ = writeln!(
             out,
             "   | {}{} {}",
@@ -49,7 +52,12 @@ fn render(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
             diagnostic.primary.message
         );
         for related in &diagnostic.related {
-            let _ = writeln!(out, "   = note: {} at {}", related.message, position(&index, related.span.start()));
+            let _ = writeln!(
+                out,
+                "   = note: {} at {}",
+                related.message,
+                position(&index, related.span.start())
+            );
         }
         if let Some(help) = &diagnostic.help {
             let _ = writeln!(out, "   = help: {help}");
@@ -69,7 +77,10 @@ fn render(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
 }
 
 fn check_span(name: &str, text: &str, span: Span) {
-    assert!(span.start <= span.end && span.end() <= text.len(), "{name}: span {span} out of bounds");
+    assert!(
+        span.start <= span.end && span.end() <= text.len(),
+        "{name}: span {span} out of bounds"
+    );
     assert!(
         text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()),
         "{name}: span {span} splits a character"
@@ -86,15 +97,25 @@ fn text_diagnostics_fixtures() {
     paths.sort();
     assert!(paths.len() >= 3, "expected fixtures, found {}", paths.len());
     for path in paths {
-        let name = path.file_name().and_then(|name| name.to_str()).expect("UTF-8 name").to_owned();
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("UTF-8 name")
+            .to_owned();
         let text = std::fs::read_to_string(&path).expect("fixture is readable");
         let (doc, diagnostics) = parse_text(FileId(0), &text);
 
-        assert!(diagnostics.len() >= 2, "{name}: a fixture shows several mistakes, got {diagnostics:#?}");
+        assert!(
+            diagnostics.len() >= 2,
+            "{name}: a fixture shows several mistakes, got {diagnostics:#?}"
+        );
         let mut previous = 0;
         for diagnostic in &diagnostics {
             let code = diagnostic.code.as_str();
-            assert!(code.starts_with("NWF1"), "{name}: {code} is not a text-language code");
+            assert!(
+                code.starts_with("NWF1"),
+                "{name}: {code} is not a text-language code"
+            );
             check_span(&name, &text, diagnostic.span());
             for fix in &diagnostic.fixes {
                 check_span(&name, &text, fix.span);
@@ -102,16 +123,29 @@ fn text_diagnostics_fixtures() {
             for related in &diagnostic.related {
                 check_span(&name, &text, related.span);
             }
-            assert!(diagnostic.span().start >= previous, "{name}: diagnostics out of order");
+            assert!(
+                diagnostic.span().start >= previous,
+                "{name}: diagnostics out of order"
+            );
             previous = diagnostic.span().start;
         }
 
         let printed = print_text(&doc);
         let (again, rest) = parse_text(FileId(0), &printed);
-        assert!(rest.is_empty(), "{name}: what survived does not re-parse clean: {rest:#?}\n{printed}");
-        assert_eq!(print_text(&again), printed, "{name}: printing is not idempotent");
+        assert!(
+            rest.is_empty(),
+            "{name}: what survived does not re-parse clean: {rest:#?}\n{printed}"
+        );
+        assert_eq!(
+            print_text(&again),
+            printed,
+            "{name}: printing is not idempotent"
+        );
 
-        let snapshot = format!("{}---- lowered ----\n{printed}", render(&name, &text, &diagnostics));
+        let snapshot = format!(
+            "{}---- lowered ----\n{printed}",
+            render(&name, &text, &diagnostics)
+        );
         insta::assert_snapshot!(name.trim_end_matches(".nwf"), snapshot);
     }
 }

@@ -1,4 +1,4 @@
-//! Every ```nwf example of `docs/language.md` and every `examples/*.nwf`
+//! Every fenced `nwf` example of `docs/language.md` and every `examples/*.nwf`
 //! parses with zero diagnostics, and printing what it parses to is
 //! idempotent. The example files are also in canonical form already (what
 //! `nwf fmt --check` asks).
@@ -18,7 +18,9 @@ fn fenced_blocks(markdown: &str, lang: &str) -> Vec<(usize, String)> {
     for (number, line) in markdown.lines().enumerate() {
         let trimmed = line.trim_start();
         match &mut current {
-            None if trimmed.strip_prefix("```") == Some(lang) => current = Some((number + 1, String::new())),
+            None if trimmed.strip_prefix("```") == Some(lang) => {
+                current = Some((number + 1, String::new()));
+            }
             Some(_) if trimmed.starts_with("```") => blocks.extend(current.take()),
             Some((_, text)) => {
                 text.push_str(line);
@@ -39,8 +41,15 @@ fn assert_clean_and_idempotent(origin: &str, text: &str) -> String {
     );
     let printed = print_text(&doc);
     let (again, diagnostics) = parse_text(FileId(0), &printed);
-    assert!(diagnostics.is_empty(), "{origin}: the printed form has diagnostics {diagnostics:#?}\n{printed}");
-    assert_eq!(print_text(&again), printed, "{origin}: printing is not idempotent");
+    assert!(
+        diagnostics.is_empty(),
+        "{origin}: the printed form has diagnostics {diagnostics:#?}\n{printed}"
+    );
+    assert_eq!(
+        print_text(&again),
+        printed,
+        "{origin}: printing is not idempotent"
+    );
     printed
 }
 
@@ -49,7 +58,11 @@ fn every_language_doc_example_parses_clean() {
     let path = repo_root().join("docs/language.md");
     let markdown = std::fs::read_to_string(&path).expect("docs/language.md is readable");
     let blocks = fenced_blocks(&markdown, "nwf");
-    assert!(blocks.len() >= 8, "expected the doc to show every construct, found {} examples", blocks.len());
+    assert!(
+        blocks.len() >= 8,
+        "expected the doc to show every construct, found {} examples",
+        blocks.len()
+    );
     for (line, text) in blocks {
         assert_clean_and_idempotent(&format!("docs/language.md:{line}"), &text);
     }

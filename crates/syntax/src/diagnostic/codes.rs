@@ -174,6 +174,15 @@ codes! {
         "A construct that cannot appear where it stands: a rule outside a filter, a \
          block inside a rule, a list as a rule attribute's value, `!=` on a parameter, \
          a nested block.";
+    TextNegationCopied = "NWF115", Warning, "negation follows another attribute",
+        "libvirt copies the negation of some attributes onto related ones: a mask takes its \
+         address's, a range end its start's, an ICMP code its type's, and for tcp, udp and \
+         sctp both destination ports take `srcportstart`'s. A `!=` (or `=`) that disagrees \
+         with its source is overridden; nwf keeps libvirt's meaning and prints it. Negate \
+         the source together with the attribute, or split the rule.";
+    TextIgnoredByLibvirt = "NWF116", Warning, "ignored by libvirt",
+        "Something libvirt accepts but ignores: a filter `priority` without a `chain`, or \
+         `ipsetflags` without `ipset`. nwf drops it, as libvirt does.";
     // ---- NWF2xx: workspace analysis -----------------------------------------
     DuplicateFilter = "NWF200", Error, "two files define the same filter name",
         "Filter names are global: libvirt keeps one filter per name, so when two files of \

@@ -6,6 +6,8 @@
 //! decide *when* a value must be quoted beyond "it would not lex as one
 //! word"; callers add their own rules (comments are always quoted).
 
+use std::fmt::Write as _;
+
 /// A bad escape inside a string body: byte offset and length within the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EscapeError {
@@ -89,7 +91,9 @@ pub fn quote(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }

@@ -18,6 +18,13 @@ use super::lexer::Token;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
+/// What a statement parses to: its atoms, then either a block (`{`, body,
+/// optional `}`) or the end of the line with an optional trailing comment.
+type Statement<'src> = (
+    Vec<Atom<'src>>,
+    Result<((Span, Vec<Node<'src>>), Option<Span>), Option<(&'src str, Span)>>,
+);
+
 type Extra<'src> = extra::Err<Rich<'src, Token<'src>, SimpleSpan>>;
 
 fn to_span(span: SimpleSpan) -> Span {
@@ -25,7 +32,7 @@ fn to_span(span: SimpleSpan) -> Span {
 }
 
 /// The lexer's tokens with chumsky's span type, as [`parse`] reads them.
-pub fn to_input<'src>(tokens: Vec<(Token<'src>, Span)>) -> Vec<(Token<'src>, SimpleSpan)> {
+pub fn to_input(tokens: Vec<(Token<'_>, Span)>) -> Vec<(Token<'_>, SimpleSpan)> {
     tokens
         .into_iter()
         .map(|(token, span)| (token, SimpleSpan::from(span.range())))
@@ -169,38 +176,35 @@ where
                     Ok((atoms, tail))
                 }
             })
-            .map(
-                |(atoms, tail): (Vec<Atom<'src>>, Result<_, Option<(&'src str, Span)>>)| match tail
-                {
-                    Ok(((open, body), close)) => {
-                        let start = atoms.first().map_or(open, Atom::span);
-                        let end = close.or_else(|| body.last().map(node_span)).unwrap_or(open);
-                        vec![Node::Block(Block {
-                            head: atoms,
-                            open,
-                            body,
-                            close,
-                            span: start.cover(end),
-                        })]
+            .map(|(atoms, tail): Statement<'src>| match tail {
+                Ok(((open, body), close)) => {
+                    let start = atoms.first().map_or(open, Atom::span);
+                    let end = close.or_else(|| body.last().map(node_span)).unwrap_or(open);
+                    vec![Node::Block(Block {
+                        head: atoms,
+                        open,
+                        body,
+                        close,
+                        span: start.cover(end),
+                    })]
+                }
+                Err(trailing) => {
+                    let span = atoms
+                        .iter()
+                        .map(Atom::span)
+                        .reduce(Span::cover)
+                        .unwrap_or_default();
+                    let mut nodes = vec![Node::Line(Line { atoms, span })];
+                    if let Some((text, span)) = trailing {
+                        nodes.push(Node::Comment(Comment {
+                            text,
+                            span,
+                            trailing: true,
+                        }));
                     }
-                    Err(trailing) => {
-                        let span = atoms
-                            .iter()
-                            .map(Atom::span)
-                            .reduce(Span::cover)
-                            .unwrap_or_default();
-                        let mut nodes = vec![Node::Line(Line { atoms, span })];
-                        if let Some((text, span)) = trailing {
-                            nodes.push(Node::Comment(Comment {
-                                text,
-                                span,
-                                trailing: true,
-                            }));
-                        }
-                        nodes
-                    }
-                },
-            );
+                    nodes
+                }
+            });
         choice((
             just(Token::Newline).to(Vec::new()),
             comment.then_ignore(line_end.clone()).map(|(text, span)| {

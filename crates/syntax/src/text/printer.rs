@@ -3,12 +3,14 @@
 //!
 //! Canonical means: four-space indentation; one statement per line; single
 //! spaces between words; a rule's attributes in libvirt's order for its
-//! protocol (the order the XML writer uses); values in libvirt's spelling
+//! protocol, with libvirt's negation copying and ipset defaults applied
+//! (exactly what the XML writer prints, [`crate::xml::effective_attrs`]);
+//! values in libvirt's spelling
 //! (the shared [`crate::values::format_value`]), bare when they lex as one
 //! word and quoted otherwise (`comment` values are always quoted); a `ref`'s
 //! parameters grouped by name, names sorted, several values of one name as a
 //! list; defaults left out (`chain root`, a filter priority equal to its
-//! chain's default, rule priority 500, `statematch true`).
+//! chain's default or without a chain, rule priority 500, `statematch true`).
 //!
 //! Comments are printed where the IR has them, one `#` line per line of
 //! comment text. Two comments in a row are separated by a blank line, which
@@ -66,13 +68,17 @@ fn print_filter(out: &mut String, filter: &Filter) {
     out.push_str("filter ");
     out.push_str(&escape::word_or_quoted(&filter.name.value));
     let chain = filter.chain_or_root();
-    if filter.chain.is_some() && chain != crate::ir::Chain::root() {
+    // Without a chain libvirt ignores the priority (and so does the XML
+    // writer), so a priority is shown only with its chain, even `root`.
+    let priority = filter
+        .priority
+        .as_ref()
+        .filter(|priority| filter.chain.is_some() && priority.value != chain.default_priority());
+    if filter.chain.is_some() && (chain != crate::ir::Chain::root() || priority.is_some()) {
         let _ = write!(out, " chain {chain}");
     }
-    if let Some(priority) = &filter.priority {
-        if priority.value != chain.default_priority() {
-            let _ = write!(out, " priority {}", priority.value);
-        }
+    if let Some(priority) = priority {
+        let _ = write!(out, " priority {}", priority.value);
     }
     if filter.uuid.is_none() && filter.entries.is_empty() {
         out.push_str(" {}\n");
@@ -131,17 +137,9 @@ fn print_rule(out: &mut String, rule: &Rule) {
 fn print_protocol(out: &mut String, protocol: &ProtocolMatch) {
     let proto = protocol.protocol.value;
     out.push_str(proto.as_str());
-    // libvirt's order for the protocol; attributes the table does not know
-    // (which no front end produces) keep their IR order at the end.
-    let table = proto.attrs();
-    let mut attrs: Vec<_> = protocol.attrs.iter().collect();
-    attrs.sort_by_key(|attr| {
-        table
-            .iter()
-            .position(|spec| spec.attr == attr.attr.value)
-            .unwrap_or(table.len())
-    });
-    for attr in attrs {
+    // What libvirt keeps, in its order and with its negation, so that the
+    // text and the XML writer print the same facts.
+    for attr in crate::xml::effective_attrs(protocol) {
         let kind = proto
             .attr(attr.attr.value)
             .map_or(ValueKind::Comment, |spec| spec.kind);

@@ -25,24 +25,21 @@ impl Lowerer<'_> {
     ) -> Option<Binding> {
         let keyword_span = block.head.first().map_or(block.open, Atom::span);
         let mut head = block.head.iter().skip(1).peekable();
-        let portdev = match head.peek() {
-            Some(atom @ (Atom::Word(..) | Atom::Str(..))) => {
-                let name = self.name(atom);
-                head.next();
-                Some(name)
-            }
-            _ => {
-                let diagnostic = self
-                    .error(
-                        Code::TextMissing,
-                        keyword_span,
-                        "`bind` without an interface",
-                    )
-                    .with_label("expected the host interface after `bind`")
-                    .with_help("write `bind vnet0 mac 52:54:00:11:22:33 {`");
-                self.report(diagnostic);
-                None
-            }
+        let portdev = if let Some(atom @ (Atom::Word(..) | Atom::Str(..))) = head.peek() {
+            let name = self.name(atom);
+            head.next();
+            Some(name)
+        } else {
+            let diagnostic = self
+                .error(
+                    Code::TextMissing,
+                    keyword_span,
+                    "`bind` without an interface",
+                )
+                .with_label("expected the host interface after `bind`")
+                .with_help("write `bind vnet0 mac 52:54:00:11:22:33 {`");
+            self.report(diagnostic);
+            None
         };
         let mut mac = None;
         for (_, value) in self.options(head, &["mac"]) {

@@ -12,23 +12,24 @@ use crate::text::ast::{Atom, Block, Line, Node, Value as AstValue};
 impl Lowerer<'_> {
     // ---- filter -----------------------------------------------------------
 
-    pub(super) fn filter<'t>(&mut self, block: &'t Block<'t>, hoisted: &mut Vec<&'t Block<'t>>) -> Filter {
+    pub(super) fn filter<'t>(
+        &mut self,
+        block: &'t Block<'t>,
+        hoisted: &mut Vec<&'t Block<'t>>,
+    ) -> Filter {
         let keyword_span = block.head.first().map_or(block.open, Atom::span);
         let mut head = block.head.iter().skip(1).peekable();
-        let name = match head.peek() {
-            Some(atom @ (Atom::Word(..) | Atom::Str(..))) => {
-                let name = self.name(atom);
-                head.next();
-                name
-            }
-            _ => {
-                let diagnostic = self
-                    .error(Code::TextMissing, keyword_span, "filter without a name")
-                    .with_label("expected the filter's name after `filter`")
-                    .with_help("write `filter NAME {`");
-                self.report(diagnostic);
-                Spanned::new(String::new(), Span::empty(keyword_span.end()))
-            }
+        let name = if let Some(atom @ (Atom::Word(..) | Atom::Str(..))) = head.peek() {
+            let name = self.name(atom);
+            head.next();
+            name
+        } else {
+            let diagnostic = self
+                .error(Code::TextMissing, keyword_span, "filter without a name")
+                .with_label("expected the filter's name after `filter`")
+                .with_help("write `filter NAME {`");
+            self.report(diagnostic);
+            Spanned::new(String::new(), Span::empty(keyword_span.end()))
         };
         let mut filter = Filter {
             name,
@@ -39,14 +40,30 @@ impl Lowerer<'_> {
             span: block.span,
         };
         let options = self.options(head, &["chain", "priority"]);
-        for (option, value) in options {
+        let mut priority_keyword = None;
+        for (option, value) in &options {
             match option.value {
-                "chain" => filter.chain = self.chain(&value).or(filter.chain),
+                "chain" => filter.chain = self.chain(value).or(filter.chain),
                 "priority" => {
-                    filter.priority = self.priority(&value, "filter priority").or(filter.priority);
+                    filter.priority = self.priority(value, "filter priority").or(filter.priority);
+                    priority_keyword = Some(option.span);
                 }
                 _ => {}
             }
+        }
+        if let (Some(span), None, Some(_)) = (priority_keyword, &filter.chain, &filter.priority) {
+            // libvirt ignores the priority of a filter without a chain (as
+            // the XML reader does, the IR drops it).
+            let diagnostic = self
+                .error(
+                    Code::TextIgnoredByLibvirt,
+                    span,
+                    "libvirt ignores a filter priority without a `chain`",
+                )
+                .with_label("has no effect")
+                .with_help("add `chain root` (or another chain) to make the priority count");
+            self.report(diagnostic);
+            filter.priority = None;
         }
         self.filter_body(&block.body, &mut filter, hoisted, block.close.is_none());
         filter
@@ -257,23 +274,20 @@ impl Lowerer<'_> {
                             )
                         });
                     let Some(keyword) = keyword else { continue };
-                    match atoms.peek() {
-                        Some(value @ (Atom::Word(..) | Atom::Str(..))) => {
-                            let value = (*value).clone();
-                            atoms.next();
-                            (Spanned::new(keyword, *span), value)
-                        }
-                        _ => {
-                            let diagnostic = self
-                                .error(
-                                    Code::TextMissing,
-                                    *span,
-                                    format!("`{keyword}` without a value"),
-                                )
-                                .with_label(format!("expected a value after `{keyword}`"));
-                            self.report(diagnostic);
-                            continue;
-                        }
+                    if let Some(value @ (Atom::Word(..) | Atom::Str(..))) = atoms.peek() {
+                        let value = (*value).clone();
+                        atoms.next();
+                        (Spanned::new(keyword, *span), value)
+                    } else {
+                        let diagnostic = self
+                            .error(
+                                Code::TextMissing,
+                                *span,
+                                format!("`{keyword}` without a value"),
+                            )
+                            .with_label(format!("expected a value after `{keyword}`"));
+                        self.report(diagnostic);
+                        continue;
                     }
                 }
                 Atom::Pair(pair) => {

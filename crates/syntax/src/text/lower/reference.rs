@@ -14,17 +14,15 @@ impl Lowerer<'_> {
     /// `ref NAME [PARAM = VALUE | PARAM = [V, ...]]...`
     pub(super) fn filter_ref(&mut self, line: &Line<'_>) -> Option<FilterRef> {
         let keyword = line.atoms[0].span();
-        let name = match line.atoms.get(1) {
-            Some(atom @ (Atom::Word(..) | Atom::Str(..))) => self.name(atom),
-            _ => {
-                let diagnostic = self
-                    .error(Code::TextMissing, keyword, "`ref` without a filter name")
-                    .with_label("expected the name of the filter to reference")
-                    .with_help("write `ref NAME` or `ref NAME PARAM = VALUE`");
-                self.report(diagnostic);
-                return None;
-            }
+        let Some(atom @ (Atom::Word(..) | Atom::Str(..))) = line.atoms.get(1) else {
+            let diagnostic = self
+                .error(Code::TextMissing, keyword, "`ref` without a filter name")
+                .with_label("expected the name of the filter to reference")
+                .with_help("write `ref NAME` or `ref NAME PARAM = VALUE`");
+            self.report(diagnostic);
+            return None;
         };
+        let name = self.name(atom);
         let mut params = Vec::new();
         let mut atoms = line.atoms[2..].iter().peekable();
         while let Some(atom) = atoms.next() {

@@ -11,10 +11,11 @@
 use super::Lowerer;
 use super::suggest;
 use crate::diagnostic::Code;
-use crate::ir::{Action, AttrMatch, Direction, Protocol, ProtocolMatch, Rule};
+use crate::ir::{Action, Attr, AttrMatch, Direction, Protocol, ProtocolMatch, Rule};
 use crate::span::{Span, Spanned};
 use crate::text::ast::{Atom, Line, Pair, Value as AstValue};
 use crate::values::{self, ValueError};
+use crate::xml::{effective_negation, has_ipset_fixup, negation_source};
 
 /// The words a rule accepts after its protocol's attributes.
 const RULE_OPTIONS: [&str; 2] = ["priority", "statematch"];
@@ -207,7 +208,63 @@ impl Lowerer<'_> {
                 ),
             }
         }
+        if let Some(protocol) = rule.protocol.as_mut() {
+            self.libvirt_fixups(protocol);
+        }
         usable.then_some(rule)
+    }
+
+    /// Gives the match the meaning libvirt gives it (the XML reader does the
+    /// same): negations copied between related attributes, `ipsetflags`
+    /// without `ipset` dropped; each change is a warning.
+    fn libvirt_fixups(&mut self, protocol: &mut ProtocolMatch) {
+        let proto = protocol.protocol.value;
+        let effective = effective_negation(proto, &protocol.attrs);
+        for (entry, now) in protocol.attrs.iter_mut().zip(effective) {
+            if entry.negated == now {
+                continue;
+            }
+            let attr = entry.attr.value;
+            let source = negation_source(proto, attr).map_or("?", Attr::as_str);
+            let (message, op) = if now {
+                (
+                    format!("libvirt negates `{attr}` because `{source}` is negated"),
+                    "!=",
+                )
+            } else {
+                (
+                    format!(
+                        "libvirt drops the negation of `{attr}` because `{source}` is not negated"
+                    ),
+                    "=",
+                )
+            };
+            let diagnostic = self
+                .error(Code::TextNegationCopied, entry.attr.span, message)
+                .with_label(format!("takes its negation from `{source}`"))
+                .with_help(format!("write `{attr} {op} ...` to say what libvirt does, negate `{source}` too, or split the rule"));
+            self.report(diagnostic);
+            entry.negated = now;
+        }
+        if has_ipset_fixup(proto) && protocol.get(Attr::Ipset).is_none() {
+            if let Some(index) = protocol
+                .attrs
+                .iter()
+                .position(|entry| entry.attr.value == Attr::IpsetFlags)
+            {
+                let span = protocol.attrs[index].attr.span;
+                let diagnostic = self
+                    .error(
+                        Code::TextIgnoredByLibvirt,
+                        span,
+                        "libvirt ignores `ipsetflags` without `ipset`",
+                    )
+                    .with_label("no ipset to apply to")
+                    .with_help("add `ipset = NAME`, or remove `ipsetflags`");
+                self.report(diagnostic);
+                protocol.attrs.remove(index);
+            }
+        }
     }
 
     pub(super) fn action(&mut self, line: &Line<'_>) -> Option<Spanned<Action>> {
@@ -247,7 +304,13 @@ impl Lowerer<'_> {
         Protocol::parse(better).map(|protocol| Spanned::new(protocol, span))
     }
 
-    pub(super) fn rule_option(&mut self, rule: &mut Rule, word: &str, span: Span, value: Option<&Atom<'_>>) {
+    pub(super) fn rule_option(
+        &mut self,
+        rule: &mut Rule,
+        word: &str,
+        span: Span,
+        value: Option<&Atom<'_>>,
+    ) {
         let Some(value) = value else {
             let expected = if word == "priority" {
                 "a number from -1000 to 1000"
@@ -305,7 +368,11 @@ impl Lowerer<'_> {
     }
 
     /// One `ATTR = VALUE` / `ATTR != VALUE` of `protocol`.
-    pub(super) fn attr_match(&mut self, protocol: &ProtocolMatch, pair: &Pair<'_>) -> Option<AttrMatch> {
+    pub(super) fn attr_match(
+        &mut self,
+        protocol: &ProtocolMatch,
+        pair: &Pair<'_>,
+    ) -> Option<AttrMatch> {
         let proto = protocol.protocol.value;
         let Some(spec) = proto
             .attrs()
