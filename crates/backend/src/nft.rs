@@ -10,6 +10,8 @@
 //! It models only what nwf needs (filter chains, verdict maps, a few
 //! expression kinds); it is not a general nftables library.
 
+pub mod json;
+
 use std::fmt::{self, Display, Formatter, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -172,7 +174,8 @@ pub struct Table {
     pub chains: Vec<Chain>,
 }
 
-/// A dynamic set of addresses (for per-source connection counting).
+/// A set of addresses for per-source connection counting (nft makes it
+/// dynamic itself, as the ruleset adds to it from the packet path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Set {
     pub name: Name,
@@ -395,7 +398,6 @@ pub(crate) fn write_set(out: &mut String, set: &Set) {
     };
     let _ = writeln!(out, "\tset {} {{", set.name);
     let _ = writeln!(out, "\t\ttype {key}");
-    out.push_str("\t\tflags dynamic\n");
     out.push_str("\t}\n");
 }
 
@@ -546,7 +548,8 @@ impl Display for Rhs {
                 .map(|(_, name)| *name)
                 .collect();
                 if names.is_empty() {
-                    // No state at all: libvirt's `NONE` is "untracked".
+                    // Translation never builds an empty set (libvirt's `NONE`
+                    // matches no state); print something nft accepts.
                     f.write_str("untracked")
                 } else {
                     f.write_str(&names.join(","))
@@ -569,10 +572,12 @@ impl Display for Rhs {
                 .filter(|(bit, _)| bits & bit != 0)
                 .map(|(_, name)| *name)
                 .collect();
-                if names.is_empty() {
-                    f.write_str("0x0")
-                } else {
-                    write!(f, "{}", names.join("|"))
+                // Parentheses: `tcp flags & syn|ack` would parse as
+                // `(tcp flags & syn) | ack`.
+                match names.len() {
+                    0 => f.write_str("0x0"),
+                    1 => f.write_str(names[0]),
+                    _ => write!(f, "({})", names.join("|")),
                 }
             }
         }

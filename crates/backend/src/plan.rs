@@ -185,7 +185,7 @@ fn add_port_objects(script: &mut String, table: &Table, existing: &BTreeSet<&Nam
         };
         let _ = writeln!(
             script,
-            "add set {family} {} {} {{ type {key}; flags dynamic; }}",
+            "add set {family} {} {} {{ type {key}; }}",
             ruleset::TABLE,
             set.name
         );

@@ -214,6 +214,11 @@ pub fn apply_script(ports: &[Port]) -> String {
     script
 }
 
+/// [`apply_script`] as libnftables JSON (`nft -j -f`).
+pub fn apply_json(ports: &[Port]) -> serde_json::Value {
+    nft::json::apply_document(&tables(ports))
+}
+
 /// The script that removes both nwf tables (and nothing else).
 pub fn flush_script() -> String {
     format!(

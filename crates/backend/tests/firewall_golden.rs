@@ -1,8 +1,8 @@
 //! Golden test: every filter of libvirt's `tests/nwfilterxml2firewalldata`,
 //! instantiated for `vnet0` with the variables libvirt's harness passes,
 //! printed as an `nft -f` script (one insta snapshot per case, diagnostics
-//! included), and every script accepted by the kernel in `nft -c` check
-//! mode inside a fresh network namespace.
+//! included); every script is loaded into a fresh network namespace, and
+//! the JSON form of the same ruleset must load to an identical listing.
 //!
 //! The corpus is read in place from `<repo>/../shared/reference/libvirt`
 //! (or `$NWF_LIBVIRT_REF`). Missing corpus or missing root: the test says it
@@ -96,7 +96,7 @@ impl Corpus {
     }
 }
 
-fn render(corpus: &Corpus, stem: &str) -> (String, String) {
+fn render(corpus: &Corpus, stem: &str) -> (String, String, String) {
     let root = corpus.lookup(stem).expect("case has a filter");
     let result = instantiate_filter(root, harness_vars(), "vnet0", |name| corpus.lookup(name));
     let (chains, translate_diagnostics) = translate(&result.instance, FileId(0), Span::default());
@@ -114,16 +114,23 @@ fn render(corpus: &Corpus, stem: &str) -> (String, String) {
     let ports = [Port { id: 1, chains }];
     let tables = nwf_backend::nft::print_tables(&ruleset::tables(&ports));
     text.push_str(&tables);
-    (text, ruleset::apply_script(&ports))
+    (
+        text,
+        ruleset::apply_script(&ports),
+        ruleset::apply_json(&ports).to_string(),
+    )
 }
 
-/// `Ok(true)`: accepted; `Ok(false)` with the error text: refused;
-/// `Err`: nft could not be run at all.
-fn nft_check(script: &str) -> Result<(bool, String), String> {
-    let path = std::env::temp_dir().join(format!("nwf-golden-{}.nft", std::process::id()));
+/// Loads `script` (text, or JSON with `-j`) into a fresh network namespace
+/// and lists the ruleset back. `Ok(Ok(listing))`: accepted;
+/// `Ok(Err(error))`: refused; `Err`: nft could not be run at all.
+fn nft_load(script: &str, json: bool) -> Result<Result<String, String>, String> {
+    let path = std::env::temp_dir().join(format!("nwf-golden-{}-{json}.nft", std::process::id()));
     std::fs::write(&path, script).map_err(|error| error.to_string())?;
+    let flag = if json { "-j " } else { "" };
     let output = Command::new("unshare")
-        .args(["--net", "nft", "-c", "-f"])
+        .args(["--net", "sh", "-c"])
+        .arg(format!("nft {flag}-f \"$0\" && nft list ruleset"))
         .arg(&path)
         .output()
         .map_err(|error| format!("cannot run unshare/nft: {error}"))?;
@@ -132,7 +139,11 @@ fn nft_check(script: &str) -> Result<(bool, String), String> {
     if !output.status.success() && stderr.contains("Operation not permitted") {
         return Err(stderr);
     }
-    Ok((output.status.success(), stderr))
+    Ok(if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(stderr)
+    })
 }
 
 #[test]
@@ -145,16 +156,25 @@ fn firewall_golden() {
     let mut check_available = true;
     let mut refused = Vec::new();
     for stem in corpus.docs.keys() {
-        let (text, script) = render(&corpus, stem);
+        let (text, script, json) = render(&corpus, stem);
         insta::assert_snapshot!(stem.as_str(), text);
         if !check_available {
             continue;
         }
-        match nft_check(&script) {
-            Ok((true, _)) => {}
-            Ok((false, error)) => refused.push(format!("{stem}: {error}")),
-            Err(reason) => {
-                skip(&format!("nft -c needs root and nft: {reason}"));
+        // The kernel must accept the text, and the JSON form must load to
+        // exactly the same ruleset.
+        match (nft_load(&script, false), nft_load(&json, true)) {
+            (Ok(Ok(from_text)), Ok(Ok(from_json))) => {
+                if from_text != from_json {
+                    refused.push(format!(
+                        "{stem}: JSON and text differ:\n{from_text}\n---\n{from_json}"
+                    ));
+                }
+            }
+            (Ok(Err(error)), _) => refused.push(format!("{stem}: text refused: {error}")),
+            (_, Ok(Err(error))) => refused.push(format!("{stem}: JSON refused: {error}")),
+            (Err(reason), _) | (_, Err(reason)) => {
+                skip(&format!("loading rulesets needs root and nft: {reason}"));
                 check_available = false;
             }
         }

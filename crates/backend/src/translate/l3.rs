@@ -120,9 +120,11 @@ fn plan(rule: &InstRule, target: Target) -> Option<Plan> {
                 Target::From | Target::Host => !direction_in || inout,
                 Target::To => direction_in,
             };
+            // `NONE` routes the rule like any explicit state but matches no
+            // state at all (libvirt prints no `--ctstate` for it).
             return create.then_some(Plan {
                 reversed,
-                state: Some(flags),
+                state: (flags != 0).then_some(flags),
                 default_state: false,
                 may_skip_icmp,
             });

@@ -63,10 +63,11 @@ codes! {
          <filterbinding> (a port bound to a filter), or <domain> (a libvirt domain, whose \
          <interface> elements with a <filterref> are read as bindings). Anything else is \
          not something nwf can read.";
-    XmlMissingAttribute = "NWF003", Error, "required attribute missing",
+    XmlMissingAttribute = "NWF003", Error, "required attribute or element missing",
         "An element lacks an attribute libvirt requires: <filter name>, <rule action> and \
-         <rule direction>, <filterref filter>, <portdev name>, <mac address> of a binding. \
-         libvirt refuses the whole document.";
+         <rule direction>, <filterref filter>, <parameter name/value>; a binding's <owner> \
+         with <name> and <uuid>, <portdev name>, <mac address> and <filterref>. libvirt \
+         refuses the whole document.";
     XmlUnknownElement = "NWF004", Warning, "unknown element",
         "libvirt silently skips elements it does not know (a misspelled <rule>, a <filterref> \
          outside a filter, text inside a rule). The element has no effect, which is almost \
