@@ -3,9 +3,9 @@
 //! command is one file under `cmd/`.
 
 mod cmd;
+mod files;
 mod front_end;
 mod render;
-mod sources;
 
 use std::process::ExitCode;
 

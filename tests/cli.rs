@@ -39,11 +39,18 @@ fn cli_cases() {
         let output = child.wait_with_output().expect("nwf finishes");
         let rendered = format!(
             "$ nwf {args}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
-            output.status.code().map_or_else(|| "signal".to_owned(), |code| code.to_string()),
+            output
+                .status
+                .code()
+                .map_or_else(|| "signal".to_owned(), |code| code.to_string()),
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
         );
-        let name = case.file_stem().expect("case has a name").to_string_lossy().into_owned();
+        let name = case
+            .file_stem()
+            .expect("case has a name")
+            .to_string_lossy()
+            .into_owned();
         insta::with_settings!({
             snapshot_path => dir.join("snapshots"),
             prepend_module_to_snapshot => false,

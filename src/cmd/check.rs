@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use crate::render::{self, Format};
-use crate::sources::{self, Sources};
-use crate::{Outcome, front_end};
+use crate::{Outcome, files};
 
 /// Check filter files and print every problem found.
 ///
-/// A directory means every *.xml and *.nwf file below it. Exit status: 0 when
+/// The files are checked together with nwf's built-in copy of libvirt's
+/// stock filters, so references to `clean-traffic` and friends resolve. A
+/// directory means every *.xml and *.nwf file below it. Exit status: 0 when
 /// there is no error (warnings allowed), 1 when there is at least one error,
 /// 2 on usage or I/O errors.
 ///
@@ -28,31 +29,24 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let paths = match sources::expand_paths(&args.paths) {
-        Ok(paths) => paths,
+    let (workspace, user_files) = match files::load_workspace(&args.paths) {
+        Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("nwf check: {message}");
             return Outcome::Failure;
         }
     };
-    let mut sources = Sources::default();
-    let mut diagnostics = Vec::new();
-    for path in paths {
-        let text = match sources::read(&path) {
-            Ok(text) => text,
-            Err(message) => {
-                eprintln!("nwf check: {message}");
-                return Outcome::Failure;
-            }
-        };
-        let file = sources.add(path, text);
-        let source = sources.get(file).expect("just added");
-        let (_, file_diagnostics) = front_end::parse(file, &source.path, &source.text);
-        diagnostics.extend(file_diagnostics);
-    }
-    if let Err(err) = render::print(&sources, &diagnostics, args.format) {
+    let diagnostics = workspace.diagnostics();
+    if let Err(err) = render::print(&workspace, &diagnostics, args.format) {
         eprintln!("nwf check: {err}");
         return Outcome::Failure;
+    }
+    if diagnostics.is_empty() && args.format == Format::Human {
+        let n_files = user_files.len();
+        eprintln!(
+            "checked {n_files} file{}: no problems",
+            if n_files == 1 { "" } else { "s" }
+        );
     }
     if diagnostics.iter().any(nwf_syntax::Diagnostic::is_error) {
         Outcome::Findings

@@ -2,12 +2,11 @@
 
 use std::path::PathBuf;
 
-use nwf_syntax::ir::Item;
+use nwf_syntax::Workspace;
 use nwf_syntax::xml::WriteOptions;
 
 use crate::render::{self, Format};
-use crate::sources::{self, Sources};
-use crate::{Outcome, front_end};
+use crate::{Outcome, files};
 
 /// Convert a filter file between libvirt XML and the text form.
 ///
@@ -38,41 +37,39 @@ pub enum Target {
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let text = match sources::read(&args.file) {
+    let text = match files::read(&args.file) {
         Ok(text) => text,
         Err(message) => {
             eprintln!("nwf convert: {message}");
             return Outcome::Failure;
         }
     };
-    let mut sources = Sources::default();
-    let file = sources.add(args.file.clone(), text);
-    let source = sources.get(file).expect("just added");
-    let (document, diagnostics) = front_end::parse(file, &source.path, &source.text);
-    let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    let mut workspace = Workspace::default();
+    let file = files::add_file(&mut workspace, args.file.clone(), text);
+    let source = workspace.file(file);
+    let errors: Vec<_> = source
+        .parse_diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
     if !errors.is_empty() {
         // Converting a broken file would silently drop what did not parse.
-        let _ = render::print(&sources, &errors, Format::Human);
-        eprintln!("nwf convert: {} has errors; nothing converted", args.file.display());
+        let _ = render::print(&workspace, &errors, Format::Human);
+        eprintln!(
+            "nwf convert: {} has errors; nothing converted",
+            args.file.display()
+        );
         return Outcome::Findings;
     }
     let options = WriteOptions {
         strip_comments: args.strip_comments,
     };
     match args.to {
-        Target::Xml => {
-            let mut first = true;
-            for item in &document.items {
-                if matches!(item, Item::Comment(_)) {
-                    continue;
-                }
-                if !first {
-                    println!();
-                }
-                first = false;
-                print!("{}", nwf_syntax::xml::write_xml(item, &options));
-            }
-        }
+        Target::Xml => print!(
+            "{}",
+            nwf_syntax::xml::write_xml(source.document(), &options)
+        ),
     }
     Outcome::Clean
 }

@@ -23,7 +23,11 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     if args.list {
         for code in Code::ALL {
-            println!("{code}  {:<7}  {}", code.default_severity().as_str(), code.title());
+            println!(
+                "{code}  {:<7}  {}",
+                code.default_severity().as_str(),
+                code.title()
+            );
         }
         return Outcome::Clean;
     }

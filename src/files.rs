@@ -1,52 +1,20 @@
-//! Reading the files a command was given: directories are walked for
-//! `*.xml` and `*.nwf`, in a stable (sorted) order, and every file gets a
-//! [`FileId`] that diagnostics refer to.
+//! Finding and reading the files a command was given: directories are
+//! walked for `*.xml` and `*.nwf` in a stable (sorted) order, and files are
+//! loaded into a [`Workspace`] together with the stock library.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nwf_syntax::{FileId, LineIndex};
+use nwf_syntax::{FileId, Workspace};
 
-/// One source file read from disk (or the stock library).
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub text: String,
-    pub line_index: LineIndex,
-}
-
-/// Every file of one run, indexed by [`FileId`].
-#[derive(Default)]
-pub struct Sources {
-    files: Vec<SourceFile>,
-}
-
-impl Sources {
-    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 files"));
-        let line_index = LineIndex::new(&text);
-        self.files.push(SourceFile {
-            path,
-            text,
-            line_index,
-        });
-        id
-    }
-
-    pub fn get(&self, file: FileId) -> Option<&SourceFile> {
-        self.files.get(file.0 as usize)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(idx, file)| (FileId(u32::try_from(idx).expect("fewer than 2^32 files")), file))
-    }
-}
+use crate::front_end;
 
 /// Whether `path` names a file nwf reads when given its directory.
 pub fn is_filter_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|ext| ext.to_str()), Some("xml" | "nwf"))
+    matches!(
+        path.extension().and_then(|ext| ext.to_str()),
+        Some("xml" | "nwf")
+    )
 }
 
 /// Expands the command-line paths: files as given, directories walked
@@ -84,4 +52,24 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Reads a file as UTF-8, with the path in the error.
 pub fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))
+}
+
+/// A workspace holding the stock library and every file below `paths`.
+/// Returns the workspace and the ids of the user's files, in order.
+pub fn load_workspace(paths: &[PathBuf]) -> Result<(Workspace, Vec<FileId>), String> {
+    let mut workspace = Workspace::default();
+    nwf_syntax::stock::load_into(&mut workspace);
+    let mut ids = Vec::new();
+    for path in expand_paths(paths)? {
+        let text = read(&path)?;
+        ids.push(add_file(&mut workspace, path, text));
+    }
+    Ok((workspace, ids))
+}
+
+/// Parses `text` with the front end its path calls for and adds it.
+pub fn add_file(workspace: &mut Workspace, path: PathBuf, text: String) -> FileId {
+    let file = workspace.id_for(&path);
+    let (document, diagnostics) = front_end::parse(file, &path, &text);
+    workspace.set_document(path, text, document, diagnostics, false)
 }
