@@ -27,13 +27,13 @@ mod variables;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Document, Filter, Item, ValueKind, VarAccess};
 use crate::span::{FileId, LineCol, LineIndex, Span};
 
-use analysis::Analysis;
+use analysis::{Analysis, Previous};
 use facts::FileFacts;
 pub use graph::{FilterTree, TreeNode, TreeNodeKind};
 
@@ -130,6 +130,9 @@ pub struct Workspace {
     files: Vec<Option<SourceFile>>,
     by_path: HashMap<PathBuf, FileId>,
     analysis: OnceLock<Analysis>,
+    /// The last analysis built and the files changed since, which the next
+    /// build reuses what it can of.
+    previous: Mutex<Option<Previous>>,
 }
 
 impl Workspace {
@@ -189,7 +192,7 @@ impl Workspace {
         };
         let removed = self.files[id.0 as usize].take().is_some();
         if removed {
-            self.analysis = OnceLock::new();
+            self.invalidate(id);
         }
         removed
     }
@@ -218,8 +221,23 @@ impl Workspace {
             local_diagnostics,
         };
         self.files[id.0 as usize] = Some(file);
-        self.analysis = OnceLock::new();
+        self.invalidate(id);
         id
+    }
+
+    /// Drops the analysis after `file` changed, keeping it as the previous
+    /// build for the next one to reuse.
+    fn invalidate(&mut self, file: FileId) {
+        let previous = self
+            .previous
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(analysis) = self.analysis.take() {
+            *previous = Some((analysis, std::collections::HashSet::new()));
+        }
+        if let Some((_, changed)) = previous.as_mut() {
+            changed.insert(file);
+        }
     }
 
     /// The file with id `id`.
@@ -249,7 +267,14 @@ impl Workspace {
     }
 
     fn analysis(&self) -> &Analysis {
-        self.analysis.get_or_init(|| Analysis::build(self))
+        self.analysis.get_or_init(|| {
+            let previous = self
+                .previous
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            Analysis::build(self, previous)
+        })
     }
 
     /// The definition a reference to `name` resolves to: a user file's
@@ -303,7 +328,7 @@ impl Workspace {
                     .chain(&file.local_diagnostics)
                     .cloned()
             })
-            .chain(self.analysis().diagnostics().iter().cloned())
+            .chain(self.analysis().diagnostics().cloned())
             .collect();
         self.sort_diagnostics(&mut all);
         all
@@ -321,7 +346,6 @@ impl Workspace {
             .chain(
                 self.analysis()
                     .diagnostics()
-                    .iter()
                     .filter(|diagnostic| diagnostic.file() == file),
             )
             .cloned()

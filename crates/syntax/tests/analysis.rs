@@ -190,6 +190,17 @@ fn analysis_fixtures() {
             rendered,
             "{name}: incremental and fresh analyses differ"
         );
+        // One file at a time: break it, analyse, restore it, analyse.
+        for (path, text) in &files {
+            incremental.set_file(path, text.replace("filter", "filtre"));
+            let _ = incremental.diagnostics();
+            incremental.set_file(path, text.clone());
+            assert_eq!(
+                render::render_all(&incremental, &incremental.diagnostics()),
+                rendered,
+                "{name}: analysis after restoring {path} differs from a fresh one"
+            );
+        }
 
         insta::with_settings!({
             snapshot_path => case.clone(),

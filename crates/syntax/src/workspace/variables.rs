@@ -47,11 +47,12 @@ pub struct Needs {
 pub(crate) fn compute_needs(
     workspace: &Workspace,
     analysis: &Analysis,
+    reuse: HashMap<FilterKey, Arc<Needs>>,
 ) -> HashMap<FilterKey, Arc<Needs>> {
     let mut solver = Solver {
         workspace,
         analysis,
-        memo: HashMap::new(),
+        memo: reuse,
         active: HashSet::new(),
     };
     for (_, keys) in analysis.all_definitions() {
@@ -190,28 +191,51 @@ fn group_params(params: &[Param]) -> Vec<ParamGroup<'_>> {
 /// needs to use them.
 const DRIVER_VARIABLES: [&str; 3] = ["CTRL_IP_LEARNING", "DHCPSERVER", "DHCPSERVERV6"];
 
-pub(crate) fn check_sites(analysis: &Analysis, sites: &[RefSite]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+pub(crate) fn check_sites(
+    analysis: &Analysis,
+    sites: &[RefSite],
+    mut reuse: HashMap<FilterKey, Arc<Vec<Diagnostic>>>,
+) -> HashMap<FilterKey, Arc<Vec<Diagnostic>>> {
+    let mut by_item: HashMap<FilterKey, Arc<Vec<Diagnostic>>> = HashMap::new();
+    let mut fresh: HashMap<FilterKey, Vec<Diagnostic>> = HashMap::new();
     for site in sites {
-        let groups = group_params(&site.filter_ref.params);
-        let bad_reserved = reserved_values(site, &groups, &mut out);
-        let target = &site.filter_ref.filter.value;
-        let Some(child) = analysis.resolve(target) else {
+        if by_item.contains_key(&site.item) {
             continue;
-        };
-        let Some(child_needs) = analysis.needs(child) else {
-            continue;
-        };
-        let is_binding = site.from.is_none();
-        unused_params(site, &groups, child_needs, is_binding, &mut out);
-        indexes(site, &groups, child_needs, &mut out);
-        iterators(site, &groups, child_needs, &mut out);
-        value_kinds(site, &groups, child_needs, &bad_reserved, &mut out);
-        if is_binding {
-            missing(site, child_needs, &mut out);
         }
+        if let Some(reused) = reuse.remove(&site.item) {
+            by_item.insert(site.item, reused);
+            continue;
+        }
+        check_site(analysis, site, fresh.entry(site.item).or_default());
     }
-    out
+    // Items without diagnostics are kept too, so that the next rebuild
+    // can reuse them.
+    by_item.extend(
+        fresh
+            .into_iter()
+            .map(|(item, diagnostics)| (item, Arc::new(diagnostics))),
+    );
+    by_item
+}
+
+fn check_site(analysis: &Analysis, site: &RefSite, out: &mut Vec<Diagnostic>) {
+    let groups = group_params(&site.filter_ref.params);
+    let bad_reserved = reserved_values(site, &groups, out);
+    let target = &site.filter_ref.filter.value;
+    let Some(child) = analysis.resolve(target) else {
+        return;
+    };
+    let Some(child_needs) = analysis.needs(child) else {
+        return;
+    };
+    let is_binding = site.from.is_none();
+    unused_params(site, &groups, child_needs, is_binding, out);
+    indexes(site, &groups, child_needs, out);
+    iterators(site, &groups, child_needs, out);
+    value_kinds(site, &groups, child_needs, &bad_reserved, out);
+    if is_binding {
+        missing(site, child_needs, out);
+    }
 }
 
 /// NWF213; returns the spans of the values it reported.
