@@ -398,12 +398,14 @@ pub enum Symbol {
     Parameter { name: String, span: Span },
 }
 
-/// Parses `text` with the front end `path`'s extension selects: libvirt XML
-/// for `.xml` and anything unknown. The `.nwf` text language joins here
-/// once its front end is merged.
+/// Parses `text` with the front end `path`'s extension selects: the text
+/// language for `.nwf`, libvirt XML for `.xml` and anything else.
 pub fn parse(file: FileId, path: &Path, text: &str) -> (Document, Vec<Diagnostic>) {
-    let _ = path;
-    crate::xml::parse_xml(file, text)
+    if path.extension().is_some_and(|ext| ext == "nwf") {
+        crate::text::parse_text(file, text)
+    } else {
+        crate::xml::parse_xml(file, text)
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,8 @@ pub(crate) struct RefSite<'a> {
     /// The filter or binding holding the reference.
     pub item: FilterKey,
     pub filter_ref: &'a FilterRef,
+    /// Whether the file is in the text form (for help that shows syntax).
+    pub text_form: bool,
 }
 
 /// What a rebuild may take from the previous build.
@@ -58,6 +60,7 @@ impl Analysis {
         let mut defs: HashMap<String, Vec<FilterKey>> = HashMap::new();
         let mut sites = Vec::new();
         for file in workspace.files() {
+            let text_form = file.path.extension().is_some_and(|ext| ext == "nwf");
             for (item_idx, item) in file.document.items.iter().enumerate() {
                 let item_key = FilterKey {
                     file: file.id,
@@ -73,6 +76,7 @@ impl Analysis {
                             from: Some(item_key),
                             item: item_key,
                             filter_ref,
+                            text_form,
                         }));
                     }
                     Item::Binding(binding) => sites.push(RefSite {
@@ -80,6 +84,7 @@ impl Analysis {
                         from: None,
                         item: item_key,
                         filter_ref: &binding.filterref,
+                        text_form,
                     }),
                     Item::Comment(_) => {}
                 }

@@ -530,12 +530,20 @@ fn missing(site: &RefSite, child_needs: &Needs, out: &mut Vec<Diagnostic>) {
                 format!("`${name}` read here in `{}`", var_use.filter),
             );
         }
-        let help = if name == "IP" {
-            "give `IP`, or drop `CTRL_IP_LEARNING='none'` so that libvirt learns it".to_string()
-        } else {
-            format!(
+        let help = match (name.as_str(), site.text_form) {
+            ("IP", false) => {
+                "give `IP`, or drop `CTRL_IP_LEARNING='none'` so that libvirt learns it".to_string()
+            }
+            ("IP", true) => {
+                "give `IP`, or drop `CTRL_IP_LEARNING = none` so that libvirt learns it".to_string()
+            }
+            (_, false) => format!(
                 "give `{name}` a value at the binding (`<parameter name='{name}' value='...'/>`)"
-            )
+            ),
+            (_, true) => format!(
+                "give `{name}` a value at the binding (`ref {} {name} = ...`)",
+                filter_ref.filter.value
+            ),
         };
         out.push(diagnostic.with_help(help));
     }
