@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod reference;
 pub mod span;
+pub mod stock;
 pub mod text;
 pub mod values;
 pub mod workspace;
