@@ -73,7 +73,9 @@ impl Lowerer<'_> {
                                 self.report(diagnostic);
                             }
                             for item in &list.items {
-                                self.push_param(&mut params, &key, item);
+                                for value in split_list_word(item) {
+                                    self.push_param(&mut params, &key, &value);
+                                }
                             }
                         }
                         Some(value) => self.push_param(&mut params, &key, value),
@@ -180,4 +182,20 @@ fn is_libvirt_param_value(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
+}
+
+/// A list item written without spaces after its commas (`[a,b]`) lexes as
+/// one word; inside a list the commas separate values all the same.
+fn split_list_word<'src>(value: &AstValue<'src>) -> Vec<AstValue<'src>> {
+    let AstValue::Word(word, span) = value else {
+        return vec![value.clone()];
+    };
+    let mut start = span.start();
+    word.split(',')
+        .map(|part| {
+            let item = AstValue::Word(part, Span::new(start, start + part.len()));
+            start += part.len() + 1;
+            item
+        })
+        .collect()
 }
