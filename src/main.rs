@@ -25,6 +25,7 @@ enum Command {
     Convert(cmd::convert::Args),
     Explain(cmd::explain::Args),
     Fmt(cmd::fmt::Args),
+    Graph(cmd::graph::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,
