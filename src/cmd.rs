@@ -6,5 +6,7 @@ pub mod check;
 pub mod convert;
 pub mod explain;
 pub mod flush;
+pub mod fmt;
+pub mod graph;
 pub mod status;
 pub mod unbind;

@@ -238,3 +238,55 @@ fn indexes_and_iterators_are_checked_against_the_lists_given() {
         vec![Code::IndexBeyondList, Code::IteratorLengthMismatch]
     );
 }
+
+#[test]
+fn a_change_below_reaches_the_unchanged_files_above() {
+    let mut spans = Spans::default();
+    let mut workspace = Workspace::default();
+    let uses = rule(
+        &mut spans,
+        Protocol::Tcp,
+        &[(Attr::DstPortStart, var("PORT"))],
+    );
+    let child = filter(&mut spans, "child", vec![uses]);
+    set(&mut workspace, "child.xml", vec![child]);
+    let entry = Entry::Ref(filter_ref(&mut spans, "child", &[("PORT", "80")]));
+    let middle = filter(&mut spans, "middle", vec![entry]);
+    set(&mut workspace, "middle.xml", vec![middle]);
+    let entry = Entry::Ref(filter_ref(&mut spans, "middle", &[]));
+    let top = filter(&mut spans, "top", vec![entry]);
+    set(&mut workspace, "top.xml", vec![top]);
+    let bound = binding(&mut spans, "top", &[]);
+    set(&mut workspace, "binding.xml", vec![bound]);
+    assert!(codes(&workspace).is_empty());
+
+    // The child now reads another variable: the parameter in middle.xml
+    // becomes unused and the binding misses the new one.
+    let uses = rule(
+        &mut spans,
+        Protocol::Tcp,
+        &[(Attr::DstPortStart, var("DPORT"))],
+    );
+    let child = filter(&mut spans, "child", vec![uses]);
+    set(&mut workspace, "child.xml", vec![child]);
+    let mut found = codes(&workspace);
+    found.sort();
+    assert_eq!(found, vec![Code::UnusedParameter, Code::MissingVariable]);
+    assert_eq!(
+        workspace
+            .required_variables("top")
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["DPORT"]
+    );
+
+    // And back.
+    let uses = rule(
+        &mut spans,
+        Protocol::Tcp,
+        &[(Attr::DstPortStart, var("PORT"))],
+    );
+    let child = filter(&mut spans, "child", vec![uses]);
+    set(&mut workspace, "child.xml", vec![child]);
+    assert!(codes(&workspace).is_empty());
+}

@@ -1,0 +1,274 @@
+//! Data-driven workspace analysis tests.
+//!
+//! Each folder under `tests/fixtures/analysis/` is one workspace: its `.xml`
+//! and `.nwf` files plus the stock filter library. Its diagnostics, rendered
+//! as plain text with `file:line:col` for every label, are snapshotted in
+//! `diagnostics.snap` beside the files. Every case also checks that all
+//! spans lie inside their files and that building the workspace
+//! incrementally gives what building it from scratch gives. Adding a case is
+//! adding a folder.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use nwf_syntax::diagnostic::Diagnostic;
+use nwf_syntax::workspace::{graph, render};
+use nwf_syntax::{Code, Workspace};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis")
+}
+
+/// The libvirt reference data, used in place (see the repository's test
+/// rules): `$NWF_LIBVIRT_REF`, or `<repo>/../shared/reference/libvirt`.
+fn libvirt_ref() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWF_LIBVIRT_REF").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/libvirt"),
+        PathBuf::from,
+    );
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "libvirt reference data missing at {} (set NWF_LIBVIRT_REF)",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: libvirt reference data not found at {}",
+        dir.display()
+    );
+    None
+}
+
+/// The 24 stock filters, read from the libvirt reference data.
+fn stock_files(reference: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for sub in ["src/nwfilter/xml", "examples/xml/nwfilter"] {
+        let Ok(entries) = fs::read_dir(reference.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|ext| ext == "xml") {
+                let name = path
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned();
+                let text = fs::read_to_string(&path).expect("stock filter is UTF-8");
+                files.push((format!("<stock>/{name}"), text));
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(files.len(), 24, "the 24 stock filters");
+    files
+}
+
+fn case_files(case: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = fs::read_dir(case)
+        .expect("case folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "xml" || ext == "nwf")
+        })
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("a file")
+                .to_string_lossy()
+                .into_owned();
+            (name, fs::read_to_string(&path).expect("fixture is UTF-8"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(fixtures_dir())
+        .expect("fixtures folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn workspace(stock: &[(String, String)], files: &[(String, String)]) -> Workspace {
+    let mut workspace = Workspace::default();
+    for (path, text) in stock {
+        workspace.set_stock_file(path, text.clone());
+    }
+    for (path, text) in files {
+        workspace.set_file(path, text.clone());
+    }
+    workspace
+}
+
+fn assert_spans_in_bounds(workspace: &Workspace, diagnostics: &[Diagnostic], case: &str) {
+    for diagnostic in diagnostics {
+        let labels = std::iter::once((diagnostic.primary.file, diagnostic.primary.span))
+            .chain(
+                diagnostic
+                    .related
+                    .iter()
+                    .map(|label| (label.file, label.span)),
+            )
+            .chain(diagnostic.fixes.iter().map(|fix| (fix.file, fix.span)));
+        for (file, span) in labels {
+            let source = workspace.get_file(file).unwrap_or_else(|| {
+                panic!(
+                    "{case}: {} points into a file not in the workspace",
+                    diagnostic.code
+                )
+            });
+            assert!(
+                span.start <= span.end && span.end() <= source.text().len(),
+                "{case}: {} span {span} outside {} ({} bytes)",
+                diagnostic.code,
+                source.path().display(),
+                source.text().len()
+            );
+            assert!(
+                source.text().is_char_boundary(span.start())
+                    && source.text().is_char_boundary(span.end()),
+                "{case}: {} span {span} splits a character",
+                diagnostic.code
+            );
+        }
+    }
+}
+
+#[test]
+fn analysis_fixtures() {
+    let Some(reference) = libvirt_ref() else {
+        return;
+    };
+    let stock = stock_files(&reference);
+    let mut covered = BTreeSet::new();
+    for case in cases() {
+        let name = case
+            .file_name()
+            .expect("a folder")
+            .to_string_lossy()
+            .into_owned();
+        let files = case_files(&case);
+        assert!(!files.is_empty(), "{name}: no .xml or .nwf files");
+        let workspace = workspace(&stock, &files);
+        let diagnostics = workspace.diagnostics();
+        assert_spans_in_bounds(&workspace, &diagnostics, &name);
+        covered.extend(diagnostics.iter().map(|diagnostic| diagnostic.code));
+        if name.starts_with("clean") {
+            assert!(
+                diagnostics.is_empty(),
+                "{name} should check clean:\n{}",
+                render::render_all(&workspace, &diagnostics)
+            );
+        } else {
+            assert!(!diagnostics.is_empty(), "{name}: expected diagnostics");
+        }
+
+        // Incremental updates end where a fresh build does: set every file
+        // to something else first, query, then set the real text.
+        let mut incremental = workspace_with_stock(&stock);
+        for (path, text) in &files {
+            incremental.set_file(path, text.replace("filter", "filtre"));
+        }
+        let _ = incremental.diagnostics();
+        for (path, text) in &files {
+            incremental.set_file(path, text.clone());
+        }
+        let rendered = render::render_all(&workspace, &diagnostics);
+        assert_eq!(
+            render::render_all(&incremental, &incremental.diagnostics()),
+            rendered,
+            "{name}: incremental and fresh analyses differ"
+        );
+        // One file at a time: break it, analyse, restore it, analyse.
+        for (path, text) in &files {
+            incremental.set_file(path, text.replace("filter", "filtre"));
+            let _ = incremental.diagnostics();
+            incremental.set_file(path, text.clone());
+            assert_eq!(
+                render::render_all(&incremental, &incremental.diagnostics()),
+                rendered,
+                "{name}: analysis after restoring {path} differs from a fresh one"
+            );
+        }
+
+        insta::with_settings!({
+            snapshot_path => case.clone(),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!("diagnostics", rendered);
+        });
+    }
+
+    let analysis_codes: BTreeSet<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|code| code.as_str().starts_with("NWF2"))
+        .collect();
+    let missing: Vec<&str> = analysis_codes
+        .difference(&covered)
+        .map(|code| code.as_str())
+        .collect();
+    assert!(missing.is_empty(), "no fixture case produces {missing:?}");
+}
+
+fn workspace_with_stock(stock: &[(String, String)]) -> Workspace {
+    workspace(stock, &[])
+}
+
+#[test]
+fn every_stock_filter_checks_clean() {
+    let Some(reference) = libvirt_ref() else {
+        return;
+    };
+    let stock = stock_files(&reference);
+    let workspace = workspace_with_stock(&stock);
+    let diagnostics = workspace.diagnostics();
+    assert!(
+        diagnostics.is_empty(),
+        "{}",
+        render::render_all(&workspace, &diagnostics)
+    );
+    // Every stock filter resolves its whole tree.
+    for (path, _) in &stock {
+        let file = workspace.file_id(Path::new(path)).expect("stock file set");
+        for filter in workspace.file(file).document().filters() {
+            let tree = workspace.filter_tree(&filter.name.value).expect("defined");
+            assert!(
+                !graph::render_text(&tree).contains("[unknown"),
+                "{}",
+                filter.name.value
+            );
+        }
+    }
+}
+
+#[test]
+fn graph_of_clean_traffic() {
+    let Some(reference) = libvirt_ref() else {
+        return;
+    };
+    let stock = stock_files(&reference);
+    let workspace = workspace_with_stock(&stock);
+    let tree = workspace
+        .filter_tree("clean-traffic")
+        .expect("stock filter");
+    let needs: Vec<String> = workspace
+        .required_variables("clean-traffic")
+        .into_keys()
+        .collect();
+    assert_eq!(needs, ["IP", "MAC"]);
+    insta::assert_snapshot!("clean_traffic_text", graph::render_text(&tree));
+    insta::assert_snapshot!("clean_traffic_dot", graph::render_dot(&tree));
+}
