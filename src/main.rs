@@ -24,6 +24,7 @@ enum Command {
     Check(cmd::check::Args),
     Convert(cmd::convert::Args),
     Explain(cmd::explain::Args),
+    Fmt(cmd::fmt::Args),
     Graph(cmd::graph::Args),
 }
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Convert(args) => cmd::convert::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Fmt(args) => cmd::fmt::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
     };
     match outcome {
