@@ -212,3 +212,56 @@ fn graph_of_clean_traffic() {
     insta::assert_snapshot!("clean_traffic_text", graph::render_text(&tree));
     insta::assert_snapshot!("clean_traffic_dot", graph::render_dot(&tree));
 }
+
+/// The repository's `examples/` check clean with the stock library: each
+/// `.nwf` on its own (it holds its filters and bindings), each `NAME.xml`
+/// together with `NAME.binding.xml` when there is one.
+#[test]
+fn repository_examples_check_clean() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut paths: Vec<PathBuf> = fs::read_dir(&examples)
+        .expect("examples/ exists")
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    let mut checked = 0;
+    for path in &paths {
+        let name = path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        let mut group = vec![path.clone()];
+        if name.ends_with(".binding.xml") {
+            continue;
+        } else if let Some(stem) = name.strip_suffix(".xml") {
+            let binding = examples.join(format!("{stem}.binding.xml"));
+            if binding.exists() {
+                group.push(binding);
+            }
+        } else if !name.ends_with(".nwf") {
+            continue;
+        }
+        let files: Vec<(String, String)> = group
+            .iter()
+            .map(|path| {
+                let name = path
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned();
+                (name, fs::read_to_string(path).expect("example is UTF-8"))
+            })
+            .collect();
+        let workspace = stock_workspace(&files);
+        let diagnostics = workspace.diagnostics();
+        assert!(
+            diagnostics.is_empty(),
+            "{name}:\n{}",
+            render::render_all(&workspace, &diagnostics)
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no examples found in {}", examples.display());
+}
