@@ -235,13 +235,17 @@ fn repository_examples_check_clean() {
         let mut group = vec![path.clone()];
         if name.ends_with(".binding.xml") {
             continue;
-        } else if let Some(stem) = name.strip_suffix(".xml") {
-            let binding = examples.join(format!("{stem}.binding.xml"));
-            if binding.exists() {
-                group.push(binding);
+        }
+        match path.extension().and_then(|ext| ext.to_str()) {
+            Some("xml") => {
+                let stem = name.trim_end_matches(".xml");
+                let binding = examples.join(format!("{stem}.binding.xml"));
+                if binding.exists() {
+                    group.push(binding);
+                }
             }
-        } else if !name.ends_with(".nwf") {
-            continue;
+            Some("nwf") => {}
+            _ => continue,
         }
         let files: Vec<(String, String)> = group
             .iter()
