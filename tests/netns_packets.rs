@@ -37,12 +37,16 @@ fn cannot_run() -> Option<String> {
     let reason = if reference_root().is_none() {
         Some("libvirt reference corpus not found".to_owned())
     } else {
-        let probe = Command::new("ip")
-            .args(["netns", "add", "nwf-probe"])
-            .output();
-        let _ = Command::new("ip")
-            .args(["netns", "del", "nwf-probe"])
-            .output();
+        // Tests run in parallel threads (and other runs may share the
+        // machine): every probe gets a name of its own.
+        static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "nwf-probe-{}-{}",
+            std::process::id(),
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let probe = Command::new("ip").args(["netns", "add", &name]).output();
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
         match probe {
             Ok(output) if output.status.success() => None,
             Ok(output) => Some(format!(
