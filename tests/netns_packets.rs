@@ -37,12 +37,14 @@ fn cannot_run() -> Option<String> {
     let reason = if reference_root().is_none() {
         Some("libvirt reference corpus not found".to_owned())
     } else {
-        let probe = Command::new("ip")
-            .args(["netns", "add", "nwf-probe"])
-            .output();
-        let _ = Command::new("ip")
-            .args(["netns", "del", "nwf-probe"])
-            .output();
+        // A name of its own: tests run in parallel.
+        let name = format!(
+            "nwf-probe-{}-{}",
+            std::process::id(),
+            LAB_COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let probe = Command::new("ip").args(["netns", "add", &name]).output();
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
         match probe {
             Ok(output) if output.status.success() => None,
             Ok(output) => Some(format!(
