@@ -883,3 +883,38 @@ fn netns_clean_traffic_gateway() {
         "traffic from another guest is dropped"
     );
 }
+
+#[test]
+fn netns_examples_pass_the_kernel_check() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut bindings: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .expect("examples folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.ends_with(".binding.xml") || name.ends_with(".nwf")
+        })
+        .collect();
+    bindings.sort();
+    assert!(!bindings.is_empty());
+    let filter_dir = examples.to_string_lossy().into_owned();
+    for binding in bindings {
+        let binding = binding.to_string_lossy().into_owned();
+        let output = nwf_in(
+            &lab,
+            &["apply", "--check", "--filter-dir", &filter_dir, &binding],
+        );
+        assert!(
+            output.status.success(),
+            "{binding}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
