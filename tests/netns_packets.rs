@@ -37,11 +37,13 @@ fn cannot_run() -> Option<String> {
     let reason = if reference_root().is_none() {
         Some("libvirt reference corpus not found".to_owned())
     } else {
-        // A name of its own: tests run in parallel.
+        // Tests run in parallel threads (and other runs may share the
+        // machine): every probe gets a name of its own.
+        static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = format!(
             "nwf-probe-{}-{}",
             std::process::id(),
-            LAB_COUNTER.fetch_add(1, Ordering::SeqCst)
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let probe = Command::new("ip").args(["netns", "add", &name]).output();
         let _ = Command::new("ip").args(["netns", "del", &name]).output();
@@ -897,9 +899,12 @@ fn netns_examples_pass_the_kernel_check() {
         .filter(|path| {
             let name = path
                 .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
+                .map(|name| name.to_string_lossy().to_ascii_lowercase())
                 .unwrap_or_default();
-            name.ends_with(".binding.xml") || name.ends_with(".nwf")
+            name.ends_with(".binding.xml")
+                || path
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("nwf"))
         })
         .collect();
     bindings.sort();
