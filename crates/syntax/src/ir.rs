@@ -154,11 +154,13 @@ impl ChainKind {
     }
 
     /// libvirt's default chain priority for this protocol (lower runs
-    /// first); from formatnwfilter.rst's table of chain priorities.
+    /// first); from formatnwfilter.rst's table of chain priorities, except
+    /// `stp`: the documentation says -810, but libvirt's parser
+    /// (`nwfilter_conf.c`) has no `stp` entry in its priority map and gives
+    /// such chains the middle priority, 0, which is what it instantiates.
     pub fn default_priority(self) -> i16 {
         match self {
-            ChainKind::Root => 0,
-            ChainKind::Stp => -810,
+            ChainKind::Root | ChainKind::Stp => 0,
             ChainKind::Mac => -800,
             ChainKind::Vlan => -750,
             ChainKind::Ipv4 => -700,

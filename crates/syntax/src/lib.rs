@@ -7,6 +7,10 @@ pub mod diagnostic;
 pub mod ir;
 pub mod reference;
 pub mod span;
+pub mod values;
+pub mod workspace;
+pub mod xml;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use span::{FileId, LineIndex, Span, Spanned};
+pub use workspace::Workspace;

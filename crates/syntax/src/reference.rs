@@ -330,6 +330,7 @@ pub fn value_kind(kind: ValueKind) -> &'static str {
         K::Dscp => "a number 0-63",
         K::VlanId => "a number 0-4095",
         K::MacProtocolId => "an EtherType (0x600 or more) or a protocol name",
+        K::VlanEncapProtocol => "an EtherType (0x3c or more) or a protocol name",
         K::IpProtocol => "a protocol number 0-255 or a protocol name",
         K::ArpOpcode => "an opcode number or name",
         K::Boolean => "true or false (also yes/no, 1/0)",
@@ -346,7 +347,7 @@ pub fn value_kind(kind: ValueKind) -> &'static str {
 pub fn value_names(kind: ValueKind) -> &'static [&'static str] {
     use ValueKind as K;
     match kind {
-        K::MacProtocolId => &["arp", "rarp", "ipv4", "ipv6", "vlan"],
+        K::MacProtocolId | K::VlanEncapProtocol => &["arp", "rarp", "ipv4", "ipv6", "vlan"],
         K::IpProtocol => &[
             "tcp", "udp", "udplite", "esp", "ah", "icmp", "igmp", "sctp", "icmpv6",
         ],

@@ -58,9 +58,201 @@ codes! {
         "The document is not well-formed XML (an unclosed tag, a bad attribute quote, \
          text after the root element...). nwf reports where the XML parser stopped and \
          keeps whatever it understood before that point.";
+    XmlWrongRoot = "NWF002", Error, "unexpected root element",
+        "An nwfilter document's root element must be <filter> (a filter definition), \
+         <filterbinding> (a port bound to a filter), or <domain> (a libvirt domain, whose \
+         <interface> elements with a <filterref> are read as bindings). Anything else is \
+         not something nwf can read.";
+    XmlMissingAttribute = "NWF003", Error, "required attribute missing",
+        "An element lacks an attribute libvirt requires: <filter name>, <rule action> and \
+         <rule direction>, <filterref filter>, <portdev name>, <mac address> of a binding. \
+         libvirt refuses the whole document.";
+    XmlUnknownElement = "NWF004", Warning, "unknown element",
+        "libvirt silently skips elements it does not know (a misspelled <rule>, a <filterref> \
+         outside a filter, text inside a rule). The element has no effect, which is almost \
+         never what was meant.";
+    XmlUnknownAttribute = "NWF005", Warning, "unknown attribute",
+        "libvirt silently ignores attributes it does not know, so a misspelled attribute \
+         (srcporttend for srcportend) makes the rule match more than intended. nwf warns and \
+         suggests the closest known name.";
+    XmlAttributeNotForProtocol = "NWF006", Warning, "attribute not valid for this protocol",
+        "The attribute exists, but not on this protocol element (for example `flags` on \
+         tcp-ipv6, or ports on icmp). libvirt ignores it, so the rule matches more than it \
+         says.";
+    XmlInvalidValue = "NWF007", Error, "invalid value",
+        "The value does not parse as the attribute's type, or lies outside its range \
+         (ports 0-65535, dscp 0-63, uint8 0-255, prefix 0-32 or 0-128, vlan id 0-4095, ...). \
+         libvirt rejects the filter.";
+    XmlNonContiguousMask = "NWF008", Error, "non-contiguous mask",
+        "A MAC or IP mask must be a run of one-bits followed by zero-bits \
+         (255.255.255.0, ff:ff:ff:00:00:00). libvirt turns masks into prefix lengths and \
+         rejects masks like 255.255.255.127.";
+    XmlBadVariable = "NWF009", Error, "malformed variable reference",
+        "A value starting with `$` is a variable reference: `$NAME`, `$NAME[N]` (element N \
+         of a list) or `$NAME[@N]` (iterate with iterator N, at most 1000). NAME consists \
+         of letters, digits and underscores.";
+    XmlInvalidChain = "NWF010", Error, "invalid chain name",
+        "A filter's chain is `root`, or starts with one of mac, vlan, stp, arp, rarp, ipv4, \
+         ipv6, optionally followed by a suffix of letters, digits and `_.:-`; the whole name \
+         has at most 12 characters.";
+    XmlMixedProtocols = "NWF011", Warning, "several protocols in one rule",
+        "A rule matches one protocol. libvirt uses the first protocol element of a rule and \
+         silently ignores elements of any other protocol in it; split the rule in two.";
+    XmlRepeatedProtocol = "NWF012", Warning, "protocol element repeated",
+        "libvirt merges several elements of the same protocol in one rule into one match \
+         (later attributes override earlier ones). The schema forbids it; write one element.";
+    XmlInvalidPriority = "NWF013", Error, "invalid priority",
+        "Priorities are integers from -1000 to 1000. libvirt refuses a filter priority \
+         outside that range; for a rule it silently falls back to 500, which nwf treats as \
+         an error because the rule would run at another place than written.";
+    XmlIgnoredByLibvirt = "NWF014", Warning, "ignored by libvirt",
+        "libvirt accepts this but does not act on it (a filter priority without a chain, \
+         ipsetflags without ipset, a parameter whose name or value libvirt cannot use, \
+         statematch other than false/0, a comment longer than 256 bytes). The document \
+         does not mean what it seems to say.";
+    XmlNegationDropped = "NWF015", Warning, "negation dropped by libvirt",
+        "libvirt copies the `match='no'` of some attributes onto related ones: a mask follows \
+         its address, a range end follows its start, and for tcp, udp and sctp dstportstart \
+         and dstportend follow srcportstart. An attribute negated on its own therefore loses \
+         (or gains) its negation. Negate the leading attribute as well, or restructure.";
+    XmlPortsNeedProtocol = "NWF016", Error, "ports without a port protocol",
+        "An ip or ipv6 rule that matches ports must also match protocol tcp, udp, sctp or \
+         dccp (33); libvirt rejects it otherwise.";
+    XmlUnexpectedText = "NWF017", Warning, "unexpected text",
+        "Text inside an nwfilter element other than <uuid>, <name> has no meaning and is \
+         ignored.";
     // ---- NWF1xx: text language ----------------------------------------------
     // ---- NWF2xx: workspace analysis -----------------------------------------
+    DuplicateFilter = "NWF200", Error, "two files define the same filter name",
+        "Filter names are global: libvirt keeps one filter per name, so when two files of \
+         the workspace define the same name, one silently replaces the other and every \
+         `<filterref>` to that name gets whichever was defined last. nwf reports every \
+         definition after the first (files are ordered by path) and points at the first. \
+         Rename one of the filters, or delete the copy you do not want.";
+    OverridesStockFilter = "NWF201", Hint, "a user filter replaces a stock filter",
+        "libvirt ships 24 predefined filters (clean-traffic, no-ip-spoofing, allow-dhcp...). \
+         A file of the workspace that defines a filter with one of these names replaces the \
+         stock filter for every reference to it, including the references inside the other \
+         stock filters (clean-traffic refers to no-mac-spoofing, no-ip-spoofing and others). \
+         That can be intended; this hint only makes it visible. Give the filter another \
+         name if you meant to add a filter rather than replace one.";
+    UnknownFilter = "NWF202", Error, "reference to an unknown filter",
+        "A `<filterref filter='NAME'>` (text form: `ref NAME`) names a filter that neither \
+         the workspace nor the stock library defines. libvirt accepts the definition, but a \
+         VM whose filter tree contains the reference does not start, and hot-plugging the \
+         interface fails (\"referenced filter is missing\"). nwf suggests the closest \
+         defined name when there is one.";
+    ReferenceCycle = "NWF203", Error, "filters reference each other in a cycle",
+        "Filter references must form a tree (more precisely a directed acyclic graph): \
+         libvirt refuses to define a filter whose references lead back to itself. The \
+         message shows the whole path, e.g. `a → b → c → a`, and each reference on the \
+         path is labelled. Remove one of the references to break the cycle.";
+    UnusedParameter = "NWF204", Warning, "a filter reference passes a parameter nobody uses",
+        "The parameter is given at a `<filterref>` (or a binding), but no rule in the \
+         referenced filter or in any filter below it uses `$NAME`. The value is silently \
+         ignored. This is usually a typo in the parameter name (`IPADDR` for `IP`) or a \
+         leftover after the filter changed. The check is skipped when part of the tree \
+         cannot be resolved (an unknown filter or a cycle), since the missing part might \
+         use it.";
+    MissingVariable = "NWF205", Error, "a binding leaves a needed variable unset",
+        "Every variable used in a filter's reference tree must get a value at the binding \
+         (the interface's `<filterref>`), or at a `<filterref>` on the way down. libvirt \
+         refuses to instantiate the filter otherwise and the VM does not start. Two \
+         variables are exempt: `MAC`, which libvirt fills in from the interface, and `IP`, \
+         which libvirt learns from the guest's traffic unless `CTRL_IP_LEARNING` is `none`. \
+         `IPV6` is not learned by libvirt and must be given. The related labels show where \
+         the variable is used.";
+    IndexBeyondList = "NWF206", Error, "a variable index is beyond the list given",
+        "`$X[N]` selects element N (0-based) of the list `X`. Where the list is given (a \
+         binding or a `<filterref>` with repeated `<parameter name='X'>`) it has fewer than \
+         N+1 values, so libvirt cannot instantiate the rule. Give more values or use a \
+         smaller index.";
+    IteratorLengthMismatch = "NWF207", Error, "lists on one iterator have different lengths",
+        "Variables accessed with the same iterator (`$X[@1]` and `$Y[@1]`, or `$X` and `$Y`, \
+         which both use iterator 0) are walked in lock-step: the rule is instantiated once \
+         for the first elements, once for the second, and so on. libvirt requires such lists \
+         to have the same number of elements. Give both lists the same length, or use \
+         different iterators (`$X[@1]`, `$Y[@2]`) to get every combination.";
+    ProtocolOutsideChain = "NWF208", Warning, "a rule's protocol never reaches the filter's chain",
+        "A filter with `chain='arp'` (or `ipv4`, `ipv6`, `rarp`, `vlan`, `stp`, with any \
+         suffix) is entered only by frames of that protocol: libvirt jumps to the chain with \
+         a match on the Ethernet type (or, for stp, on the bridge group address). A layer-2 \
+         rule for another protocol in that chain, such as an `arp` rule in an `ipv4` chain \
+         or a `mac` rule whose `protocolid` names another type, can never match. libvirt \
+         accepts it without complaint. Move the rule to a filter in the right chain, or to \
+         the `root` or `mac` chain, which see every frame.";
+    ShadowedRule = "NWF209", Warning, "a rule comes after a catch-all rule and never runs",
+        "Rules of a chain run in priority order (lower first; equal priorities in document \
+         order). An earlier rule with a final action (`drop`, `reject`, `accept` or `return`) \
+         that matches every frame of the chain in the same direction (no protocol element, \
+         or a protocol element without attributes) decides every packet, so a later rule of \
+         the same direction in the same filter never sees one. Lower the later rule's \
+         priority, or narrow the catch-all rule.";
+    DuplicateRule = "NWF210", Warning, "the same rule appears twice in a filter",
+        "Two rules of one filter have the same action, direction, priority, state matching \
+         and protocol match. The second one has no effect. Delete it, or change what you \
+         meant to change.";
+    EmptyRange = "NWF211", Warning, "a range ends before it starts",
+        "A range attribute pair (`srcportstart`/`srcportend`, `dstportstart`/`dstportend`, \
+         `srcipfrom`/`srcipto`, `type`/`typeend`, stp's `port`/`port-hi`...) has an end \
+         below its start. libvirt passes the range to the firewall as written and the rule \
+         matches nothing. Swap the two values.";
+    StateWithoutStatematch = "NWF212", Warning, "`state` on a rule with `statematch='false'`",
+        "`statematch='false'` tells libvirt not to match on connection state for this rule, \
+         yet the rule asks for particular states with `state=`. The two contradict each \
+         other; the rule will not do what one of them says. Remove `statematch='false'` or \
+         remove `state`.";
+    ReservedVariableValue = "NWF213", Error, "a reserved variable gets a value of the wrong kind",
+        "Some variable names mean something to libvirt itself: `MAC` (a MAC address), `IP` \
+         (IPv4 addresses), `IPV6` and `DHCPSERVERV6` (IPv6 addresses), `DHCPSERVER` (IPv4 \
+         or IPv6 addresses: the stock allow-dhcpv6-server uses it for IPv6) and \
+         `CTRL_IP_LEARNING` (`any`, `dhcp` or `none`). A parameter with one of these names \
+         whose value is not of that kind makes instantiation fail (or, for \
+         `CTRL_IP_LEARNING`, is rejected when the interface starts). Fix the value.";
+    ParameterValueKind = "NWF214", Error, "a parameter value does not fit where the variable is used",
+        "A variable takes the type of the attribute it is used in: `$PORT` in \
+         `dstportstart='$PORT'` must be a number from 0 to 65535, `$GW` in `srcipaddr` an \
+         IPv4 address. A value given at a binding or a `<filterref>` that cannot be read as \
+         that type makes libvirt fail when it instantiates the rule, and the VM does not \
+         start. The related label shows the use that fixes the type.";
     // ---- NWF3xx: instantiation and backend ----------------------------------
+    FilterNotFound = "NWF300", Error, "referenced filter does not exist",
+        "A binding or a `filterref` names a filter that is neither a stock filter nor \
+         defined in the files given. libvirt refuses to start the interface; nwf refuses \
+         to emit a ruleset for it.";
+    VariableUndefined = "NWF301", Error, "variable has no value",
+        "A rule uses `$NAME` but neither the binding nor any filter reference on the path \
+         to the rule gives `NAME` a value. `$MAC` comes from the binding's MAC address; \
+         `$IP` must be given as a parameter (nwf does not learn addresses from traffic).";
+    FilterCycle = "NWF302", Error, "filter references form a cycle",
+        "Following `filterref`s from the bound filter leads back to a filter already on \
+         the path, so instantiation would never end. libvirt rejects such filters.";
+    ListLengthMismatch = "NWF303", Error, "lists iterated together differ in length",
+        "Variables read with the same iterator (`$A` and `$B`, or `$A[@1]` and `$B[@1]`) \
+         advance together, so their lists must have the same number of values. Use \
+         different iterators (`$A[@1]`, `$B[@2]`) to get every combination instead.";
+    IndexOutOfRange = "NWF304", Error, "list index out of range",
+        "`$NAME[N]` reads element N (counting from 0) of the list `NAME`, but the list \
+         has fewer values.";
+    VariableValueInvalid = "NWF305", Error, "variable value does not fit the attribute",
+        "After substitution, the value of a variable is not a valid value for the \
+         attribute that uses it (for example a MAC address where an IPv4 address is \
+         expected).";
+    NotExpressible = "NWF306", Error, "match cannot be expressed in nftables",
+        "The rule uses a match that nftables has no equivalent for (gratuitous ARP \
+         compares two packet fields with each other; `ipset` refers to kernel ipsets, \
+         which nftables cannot read). nwf refuses rather than widen the rule.";
+    RejectBecomesDrop = "NWF307", Warning, "reject at layer 2 drops silently",
+        "A `reject` rule on a layer-2 protocol (mac, vlan, stp, arp, rarp, ip, ipv6) is \
+         evaluated in the bridge family, where this kernel has no reject. libvirt turns it \
+         into a drop as well; nwf does the same and says so. Use a layer-3/4 protocol \
+         (tcp, udp, icmp, all, ...) to get a real reject.";
+    InterfaceNameInvalid = "NWF308", Error, "interface name unusable",
+        "The interface name must be 1 to 15 characters from `A-Z a-z 0-9 _ . -`, so that \
+         it can never change the structure of the nftables ruleset.";
+    StpSourceMacInout = "NWF309", Error, "STP rule with source MAC in both directions",
+        "An `stp` rule with `srcmacaddr` and direction `inout` would have to match the \
+         bridge group address as destination and source at once; libvirt rejects it.";
     // ---- NWF9xx: I/O and tooling --------------------------------------------
     Io = "NWF900", Error, "file cannot be read",
         "nwf could not read a file it was given (missing, unreadable, or not UTF-8).";

@@ -152,7 +152,8 @@ impl TcpFlags {
     pub const ACK: u8 = 0x10;
     pub const URG: u8 = 0x20;
     pub const ALL: u8 = 0x3f;
-    /// Names in libvirt's canonical order.
+    /// Names in the documentation's order (libvirt prints set flags lowest
+    /// bit first: FIN, SYN, RST, PSH, ACK, URG; see `crate::values`).
     pub const NAMES: [(&'static str, u8); 6] = [
         ("SYN", TcpFlags::SYN),
         ("ACK", TcpFlags::ACK),

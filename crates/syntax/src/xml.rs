@@ -1,0 +1,146 @@
+//! The libvirt XML front end and writer.
+//!
+//! [`parse_xml`] reads one XML document — a `<filter>`, a `<filterbinding>`,
+//! or a libvirt `<domain>` whose `<interface>`s carry a `<filterref>` — into
+//! the IR, with a diagnostic for everything libvirt would reject (errors)
+//! and for everything libvirt silently ignores (warnings). It never fails
+//! and never panics: a broken document yields the IR of what could be read
+//! and the diagnostics that explain the rest.
+//!
+//! [`write_xml`] writes IR back in libvirt's canonical form: the bytes
+//! `virsh nwfilter-dumpxml` would print, except that comments are kept
+//! unless [`WriteOptions::strip_comments`] is set. Bindings are always
+//! written as `<filterbinding>`, also those read from a `<domain>`.
+//!
+//! Not here: workspace-wide checks (reference cycles, missing filters), the
+//! text language, and anything about instantiation.
+
+mod binding;
+mod context;
+mod escape;
+mod filter;
+mod negation;
+mod rule;
+mod tree;
+mod writer;
+
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::ir::{Binding, Comment, Document, Filter, Item};
+use crate::span::FileId;
+use context::Context;
+use tree::Node;
+
+pub use negation::{effective_negation, negation_source};
+
+/// How [`write_xml`] writes a document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Drop comments, so that the output equals libvirt's byte for byte.
+    /// By default comments are kept where they were.
+    pub strip_comments: bool,
+}
+
+/// The root elements [`parse_xml`] understands.
+pub const ROOT_ELEMENTS: [&str; 3] = ["filter", "filterbinding", "domain"];
+
+/// Reads one libvirt XML document. Total: always returns a document (maybe
+/// empty) and every problem as a diagnostic with a span in `file`.
+pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let tree = tree::build(file, text, &mut diagnostics);
+    let mut cx = Context::new(file, &mut diagnostics);
+    let mut document = Document::default();
+    push_comments(&mut document, tree.prolog);
+    if let Some(root) = &tree.root {
+        match root.name.as_str() {
+            "filter" => document
+                .items
+                .push(Item::Filter(filter::lower(&mut cx, root))),
+            "filterbinding" => {
+                if let Some(binding) = binding::lower_filterbinding(&mut cx, root) {
+                    document.items.push(Item::Binding(binding));
+                }
+            }
+            "domain" => document.items.extend(
+                binding::lower_domain(&mut cx, root)
+                    .into_iter()
+                    .map(Item::Binding),
+            ),
+            other => {
+                let mut diagnostic = Diagnostic::new(
+                    Code::XmlWrongRoot,
+                    file,
+                    root.name_span,
+                    format!("<{other}> is not an nwfilter document"),
+                )
+                .with_label("expected <filter>, <filterbinding> or <domain>");
+                if let Some(suggestion) = did_you_mean(other, ROOT_ELEMENTS) {
+                    diagnostic = diagnostic
+                        .with_help(format!("did you mean <{suggestion}>?"))
+                        .with_fix(
+                            format!("rename to <{suggestion}>"),
+                            root.name_span,
+                            suggestion,
+                        );
+                }
+                cx.push(diagnostic);
+            }
+        }
+    }
+    push_comments(&mut document, tree.epilog);
+    (document, diagnostics)
+}
+
+fn push_comments(document: &mut Document, nodes: Vec<Node>) {
+    for node in nodes {
+        if let Node::Comment { text, span } = node {
+            document.items.push(Item::Comment(Comment { text, span }));
+        }
+    }
+}
+
+/// Writes a whole document: each item in order (a document read from XML
+/// holds one filter or binding, plus comments around it). A document with
+/// several filters (from the text form) is written as their concatenation,
+/// which is not one XML document: write such filters one by one with
+/// [`write_filter`].
+pub fn write_xml(document: &Document, options: &WriteOptions) -> String {
+    let mut out = String::new();
+    for item in &document.items {
+        write_item_into(item, options, &mut out);
+    }
+    out
+}
+
+/// Writes one item (filter, binding, or top-level comment).
+pub fn write_item(item: &Item, options: &WriteOptions) -> String {
+    let mut out = String::new();
+    write_item_into(item, options, &mut out);
+    out
+}
+
+fn write_item_into(item: &Item, options: &WriteOptions, out: &mut String) {
+    match item {
+        Item::Filter(filter) => writer::filter(filter, options, out),
+        Item::Binding(binding) => writer::binding(binding, out),
+        Item::Comment(comment) => {
+            if !options.strip_comments {
+                writer::comment(&comment.text, 0, out);
+            }
+        }
+    }
+}
+
+/// Writes one filter in libvirt's canonical form.
+pub fn write_filter(filter: &Filter, options: &WriteOptions) -> String {
+    let mut out = String::new();
+    writer::filter(filter, options, &mut out);
+    out
+}
+
+/// Writes one binding as a libvirt `<filterbinding>` (whatever its source).
+pub fn write_binding(binding: &Binding) -> String {
+    let mut out = String::new();
+    writer::binding(binding, &mut out);
+    out
+}

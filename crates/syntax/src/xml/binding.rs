@@ -1,0 +1,204 @@
+//! Lowering `<filterbinding>` documents and the filtered `<interface>`s of
+//! a libvirt `<domain>` into [`Binding`]s.
+//!
+//! For a domain, only `<devices><interface>` elements with a `<filterref>`
+//! become bindings (portdev from `<target dev>`, MAC from `<mac address>`,
+//! owner from the domain's `<name>` and `<uuid>`); the rest of the domain is
+//! not checked, since it is not nwfilter's business.
+
+use super::context::Context;
+use super::filter::{canonical_uuid, lower_filterref};
+use super::tree::Element;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Binding, BindingSource, MacAddr, Owner};
+use crate::span::{Span, Spanned};
+
+pub(crate) fn lower_filterbinding(cx: &mut Context, element: &Element) -> Option<Binding> {
+    cx.check_attrs(element, &[]);
+    cx.check_no_text(element);
+    let known = ["owner", "portdev", "linkdev", "mac", "filterref", "backend"];
+    for child in element.elements() {
+        if !known.contains(&child.name.as_str()) {
+            cx.unknown_element(child, "filterbinding", &known);
+        }
+    }
+    let owner = if let Some(owner) = element.child("owner") {
+        for child in owner.elements() {
+            if !["name", "uuid"].contains(&child.name.as_str()) {
+                cx.unknown_element(child, "owner", &["name", "uuid"]);
+            }
+        }
+        lower_owner(cx, owner, owner.child("name"), owner.child("uuid"))
+    } else {
+        missing_child(cx, element, "owner");
+        None
+    };
+    let portdev = named_child(cx, element, "portdev", "name", true);
+    let linkdev = named_child(cx, element, "linkdev", "name", false);
+    let backend = named_child(cx, element, "backend", "name", false);
+    let mac = if let Some(mac) = element.child("mac") {
+        lower_mac(cx, mac)
+    } else {
+        missing_child(cx, element, "mac");
+        None
+    };
+    let filterref = if let Some(child) = element.child("filterref") {
+        lower_filterref(cx, child).0
+    } else {
+        missing_child(cx, element, "filterref");
+        None
+    };
+    Some(Binding {
+        portdev: portdev?,
+        linkdev,
+        mac,
+        owner,
+        filterref: filterref?,
+        backend,
+        source: BindingSource::FilterBinding,
+        span: element.span,
+    })
+}
+
+pub(crate) fn lower_domain(cx: &mut Context, element: &Element) -> Vec<Binding> {
+    let owner = lower_owner(cx, element, element.child("name"), element.child("uuid"));
+    let mut bindings = Vec::new();
+    let Some(devices) = element.child("devices") else {
+        return bindings;
+    };
+    for interface in devices.elements().filter(|child| child.name == "interface") {
+        let Some(filterref) = interface.child("filterref") else {
+            continue;
+        };
+        let Some(filterref) = lower_filterref(cx, filterref).0 else {
+            continue;
+        };
+        let target_dev = interface
+            .child("target")
+            .and_then(|target| target.attr("dev"));
+        let portdev = if let Some(dev) = target_dev {
+            Spanned::new(dev.value.clone(), dev.value_span)
+        } else {
+            {
+                cx.push(
+                    Diagnostic::new(
+                        Code::XmlMissingAttribute,
+                        cx.file,
+                        interface.name_span,
+                        "this filtered interface has no <target dev=...>; its port device is unknown",
+                    )
+                    .with_severity(crate::diagnostic::Severity::Warning)
+                    .with_help("libvirt names the device when the domain starts; give <target dev='vnetN'/> to bind it here"),
+                );
+                Spanned::new(String::new(), interface.name_span)
+            }
+        };
+        let mac = interface.child("mac").and_then(|mac| lower_mac(cx, mac));
+        bindings.push(Binding {
+            portdev,
+            linkdev: None,
+            mac,
+            owner: owner.clone(),
+            filterref,
+            backend: None,
+            source: BindingSource::DomainInterface,
+            span: interface.span,
+        });
+    }
+    bindings
+}
+
+fn missing_child(cx: &mut Context, element: &Element, child: &str) {
+    cx.push(
+        Diagnostic::new(
+            Code::XmlMissingAttribute,
+            cx.file,
+            element.name_span,
+            format!("<{}> requires a <{child}> element", element.name),
+        )
+        .with_label(format!("<{child}> missing")),
+    );
+}
+
+fn named_child(
+    cx: &mut Context,
+    element: &Element,
+    child: &str,
+    attr: &str,
+    required: bool,
+) -> Option<Spanned<String>> {
+    let Some(node) = element.child(child) else {
+        if required {
+            missing_child(cx, element, child);
+        }
+        return None;
+    };
+    cx.check_attrs(node, &[attr]);
+    if let Some(value) = node.attr(attr) {
+        Some(Spanned::new(value.value.clone(), value.value_span))
+    } else {
+        cx.missing_attr(node, attr);
+        None
+    }
+}
+
+fn lower_mac(cx: &mut Context, element: &Element) -> Option<Spanned<MacAddr>> {
+    let Some(attr) = element.attr("address") else {
+        cx.missing_attr(element, "address");
+        return None;
+    };
+    if let Some(mac) = MacAddr::parse(&attr.value) {
+        Some(Spanned::new(mac, attr.value_span))
+    } else {
+        cx.push(
+            Diagnostic::new(
+                Code::XmlInvalidValue,
+                cx.file,
+                attr.value_span,
+                format!("`{}` is not a MAC address", attr.value),
+            )
+            .with_label("expected xx:xx:xx:xx:xx:xx"),
+        );
+        None
+    }
+}
+
+fn lower_owner(
+    cx: &mut Context,
+    parent: &Element,
+    name: Option<&Element>,
+    uuid: Option<&Element>,
+) -> Option<Owner> {
+    let text_of = |element: &Element| {
+        let (text, span) = element.text();
+        (text.trim().to_owned(), span)
+    };
+    let name = name.map(text_of);
+    let uuid = uuid.map(text_of);
+    if name.is_none() {
+        missing_child(cx, parent, "name");
+    }
+    let (uuid_text, uuid_span): (String, Span) = if let Some(pair) = uuid {
+        pair
+    } else {
+        missing_child(cx, parent, "uuid");
+        return None;
+    };
+    let Some(canonical) = canonical_uuid(&uuid_text) else {
+        cx.push(
+            Diagnostic::new(
+                Code::XmlInvalidValue,
+                cx.file,
+                uuid_span,
+                format!("`{uuid_text}` is not a UUID"),
+            )
+            .with_label("expected 32 hex digits"),
+        );
+        return None;
+    };
+    let (name, name_span) = name?;
+    Some(Owner {
+        name: Spanned::new(name, name_span),
+        uuid: Spanned::new(canonical, uuid_span),
+    })
+}
