@@ -26,12 +26,13 @@ impl SourceKind {
     /// Decides the front end from the file name, then the editor's language
     /// id, then the text itself (XML starts with `<` once blanks are gone).
     pub fn detect(uri: &Url, language_id: Option<&str>, text: &str) -> SourceKind {
-        let path = uri.path();
-        if path.ends_with(".nwf") {
-            return SourceKind::Text;
-        }
-        if path.ends_with(".xml") {
-            return SourceKind::Xml;
+        let extension = std::path::Path::new(uri.path())
+            .extension()
+            .map(std::ffi::OsStr::to_ascii_lowercase);
+        match extension.as_ref().and_then(|ext| ext.to_str()) {
+            Some("nwf") => return SourceKind::Text,
+            Some("xml") => return SourceKind::Xml,
+            _ => {}
         }
         match language_id {
             Some("nwf") => SourceKind::Text,

@@ -151,10 +151,10 @@ impl State {
 
     /// Changes the world directly (workspace scan, stock filters), on a
     /// blocking thread.
-    pub async fn update_world(
+    pub async fn update_world<R: Send + 'static>(
         self: &Arc<Self>,
-        update: impl FnOnce(&mut World) + Send + 'static,
-    ) -> jsonrpc::Result<()> {
+        update: impl FnOnce(&mut World) -> R + Send + 'static,
+    ) -> jsonrpc::Result<R> {
         let state = Arc::clone(self);
         let outcome = tokio::task::spawn_blocking(move || update(&mut lock(&state.world))).await;
         self.diagnostics_wanted.notify_one();

@@ -47,8 +47,8 @@ fn parse_case(source: &str) -> Case {
         if let Some(rest) = line.strip_prefix("//- request:") {
             let rest = rest.trim();
             let (name, arg) = rest.split_once(' ').unwrap_or((rest, ""));
-            request = name.to_owned();
-            argument = arg.trim().to_owned();
+            name.clone_into(&mut request);
+            arg.trim().clone_into(&mut argument);
         } else if let Some(path) = line.strip_prefix("//- file:") {
             files.push(File {
                 path: path.trim().to_owned(),
@@ -79,7 +79,11 @@ fn cases_dir() -> PathBuf {
 }
 
 fn language_id(path: &str) -> &'static str {
-    if path.ends_with(".nwf") { "nwf" } else { "xml" }
+    if Path::new(path).extension().is_some_and(|ext| ext == "nwf") {
+        "nwf"
+    } else {
+        "xml"
+    }
 }
 
 async fn run_case(case: &Case, root: &Path) -> String {

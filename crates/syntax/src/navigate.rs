@@ -101,10 +101,12 @@ pub fn variable_sources(workspace: &Workspace, filter: &str, var: &str) -> Vec<V
                     via: via.clone(),
                 });
             }
-            match (given, owner, binding_mac) {
-                (true, _, _) => {}
-                (false, RefOwner::Filter(outer), _) => queue.push_back(outer.name.value.clone()),
-                (false, RefOwner::Binding(_), Some(mac)) if var == "MAC" => {
+            if given {
+                continue;
+            }
+            match (owner, binding_mac) {
+                (RefOwner::Filter(outer), _) => queue.push_back(outer.name.value.clone()),
+                (RefOwner::Binding(_), Some(mac)) if var == "MAC" => {
                     sources.push(VarSource {
                         file,
                         span: mac.span,
@@ -112,7 +114,7 @@ pub fn variable_sources(workspace: &Workspace, filter: &str, var: &str) -> Vec<V
                         via,
                     });
                 }
-                (false, RefOwner::Binding(_), _) => {}
+                (RefOwner::Binding(_), _) => {}
             }
         }
     }
@@ -126,7 +128,7 @@ pub fn variable_sources(workspace: &Workspace, filter: &str, var: &str) -> Vec<V
 /// together; distinct iterators combine as a cross product; an indexed
 /// read (`$X[2]`) is one value. Returns `None` when some list length is
 /// unknown, and `Some(1)` for a rule without variables.
-pub fn expansion_count(rule: &Rule, list_len: impl Fn(&str) -> Option<usize>) -> Option<usize> {
+pub fn expansion_count(rule: &Rule, mut list_len: impl FnMut(&str) -> Option<usize>) -> Option<usize> {
     let Some(protocol) = &rule.protocol else {
         return Some(1);
     };

@@ -147,7 +147,7 @@ fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
         SourceKind::Text if n_items == 1 => (
             "convert to libvirt XML",
             "xml",
-            nwf_syntax::xml::write_xml(file.ir()),
+            nwf_syntax::xml::write_xml(file.ir(), &nwf_syntax::xml::WriteOptions::default()),
         ),
         SourceKind::Text => return None,
     };

@@ -169,7 +169,7 @@ fn known_variables(world: &World, file: FileView<'_>, offset: usize) -> BTreeSet
     let mut names: BTreeSet<String> = file
         .ir()
         .filters()
-        .flat_map(|filter| filter.rules())
+        .flat_map(nwf_syntax::ir::Filter::rules)
         .filter_map(|rule| rule.protocol.as_ref())
         .flat_map(|protocol| &protocol.attrs)
         .filter_map(|attr| match &attr.value.value {

@@ -15,7 +15,7 @@ pub fn format(world: &World, params: DocumentFormattingParams) -> Option<Vec<Tex
     }
     let formatted = match file.kind {
         SourceKind::Text => nwf_syntax::text::print_text(file.ir()),
-        SourceKind::Xml => nwf_syntax::xml::write_xml(file.ir()),
+        SourceKind::Xml => nwf_syntax::xml::write_xml(file.ir(), &nwf_syntax::xml::WriteOptions::default()),
     };
     if formatted == file.text() {
         return Some(Vec::new());

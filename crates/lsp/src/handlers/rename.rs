@@ -1,6 +1,7 @@
 //! Rename a filter: its definitions and every reference to it, across XML
 //! and text files, each spelled the way its form needs (an escaped XML
-//! attribute value, a bare or quoted word in the text form). Stock filters
+//! attribute value, a bare or quoted word in the text form; names that
+//! would need escaping in XML are refused). Stock filters
 //! are read-only, so a name whose definition is a stock filter cannot be
 //! renamed, and references inside stock filters are left alone.
 
@@ -18,11 +19,10 @@ use crate::world::{FileView, Origin, World};
 
 /// The filter name under the cursor, if it can be renamed.
 fn target<'w>(world: &'w World, file: FileView<'w>, offset: usize) -> Result<(String, nwf_syntax::Span), String> {
-    let (name, span) = match world.workspace.symbol_at(file.id, offset) {
-        Some(Symbol::FilterReference { name, span } | Symbol::FilterDefinition { name, span }) => {
-            (name, span)
-        }
-        _ => return Err("only filter names can be renamed".to_owned()),
+    let Some(Symbol::FilterReference { name, span } | Symbol::FilterDefinition { name, span }) =
+        world.workspace.symbol_at(file.id, offset)
+    else {
+        return Err("only filter names can be renamed".to_owned());
     };
     let definitions = world.workspace.definitions(&name);
     let stock = definitions.first().is_some_and(|(id, _)| {
@@ -54,8 +54,14 @@ pub fn rename(world: &World, params: RenameParams) -> jsonrpc::Result<Option<Wor
     let offset = file.text_ref().offset(position.position);
     let (name, _) = target(world, file, offset).map_err(jsonrpc::Error::invalid_params)?;
     let new_name = params.new_name.trim();
-    if new_name.is_empty() {
-        return Err(jsonrpc::Error::invalid_params("a filter name cannot be empty"));
+    if new_name.is_empty()
+        || new_name
+            .chars()
+            .any(|ch| ch.is_whitespace() || ch.is_control() || matches!(ch, '<' | '>' | '&' | '\'' | '"'))
+    {
+        return Err(jsonrpc::Error::invalid_params(format!(
+            "`{new_name}` cannot name a filter: use letters, digits and `-_.:`"
+        )));
     }
     let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
     for (id, span) in filter_occurrences(world, &name, true) {
@@ -66,8 +72,8 @@ pub fn rename(world: &World, params: RenameParams) -> jsonrpc::Result<Option<Wor
             continue;
         }
         let spelled = match occurrence.kind {
-            SourceKind::Xml => nwf_syntax::xml::escape_attr(new_name),
-            SourceKind::Text => nwf_syntax::text::word_or_quoted(new_name),
+            SourceKind::Xml => new_name.to_owned(),
+            SourceKind::Text => nwf_syntax::text::escape::word_or_quoted(new_name),
         };
         changes
             .entry(occurrence.uri.clone())

@@ -1,6 +1,6 @@
 //! Semantic tokens for the text form: what each word *is* according to the
 //! IR (a filter name, a protocol, an attribute, a variable, a value), which
-//! a TextMate grammar can only guess from position. Words the IR does not
+//! a `TextMate` grammar can only guess from position. Words the IR does not
 //! cover (keywords such as `filter`, `chain`, `ref`, operators) are
 //! classified by a plain scan of the remaining text. XML is left to the
 //! editor's own XML highlighting.

@@ -99,9 +99,11 @@ impl Client {
         self.next_id += 1;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(id, tx);
-        self.writer
-            .send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .expect("writer alive");
+        let mut message = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        if !params.is_null() {
+            message["params"] = params;
+        }
+        self.writer.send(message).expect("writer alive");
         tokio::time::timeout(DEADLINE, rx)
             .await
             .unwrap_or_else(|_| panic!("no response to {method} within {DEADLINE:?}"))
@@ -118,10 +120,13 @@ impl Client {
         response.get("result").cloned().unwrap_or(Value::Null)
     }
 
-    pub fn notify(&self, method: &str, params: Value) {
-        self.writer
-            .send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
-            .expect("writer alive");
+    pub fn notify(&self, method: &str, params: impl Into<Value>) {
+        let mut message = json!({"jsonrpc": "2.0", "method": method});
+        let params = params.into();
+        if !params.is_null() {
+            message["params"] = params;
+        }
+        self.writer.send(message).expect("writer alive");
     }
 
     /// Waits for a notification satisfying `pred` (among those received so

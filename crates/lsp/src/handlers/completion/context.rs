@@ -80,10 +80,8 @@ fn words(line: &str) -> Vec<&str> {
         let byte = bytes[idx];
         let punct_len = if byte == b'!' && bytes.get(idx + 1) == Some(&b'=') {
             2
-        } else if matches!(byte, b'=' | b'[' | b']' | b'{' | b'}') {
-            1
         } else {
-            0
+            usize::from(matches!(byte, b'=' | b'[' | b']' | b'{' | b'}'))
         };
         if punct_len > 0 || byte.is_ascii_whitespace() {
             if let Some(begin) = start.take() {
@@ -169,9 +167,8 @@ pub fn text(text: &str, offset: usize) -> Option<Context> {
 fn top_level(tokens: &[&str]) -> Option<Context> {
     match tokens {
         [] => Some(Context::TopKeyword),
-        ["filter"] | ["bind"] => None,
         [.., "chain"] => Some(Context::ChainName),
-        [.., "priority" | "mac"] => None,
+        ["filter" | "bind"] | [.., "priority" | "mac"] => None,
         ["filter", ..] => Some(Context::FilterOption),
         ["bind", ..] => Some(Context::BindOption),
         _ => None,
@@ -323,9 +320,8 @@ pub fn attr_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 pub fn xml(text: &str, offset: usize) -> Option<Context> {
     let before = &text[..offset];
     if let Some(comment) = before.rfind("<!--") {
-        if before[comment..].find("-->").is_none() {
-            return None;
-        }
+        // Inside a comment that is still open: nothing to complete.
+        before[comment..].find("-->")?;
     }
     let lt = before.rfind('<')?;
     if before.rfind('>').is_some_and(|gt| gt > lt) {
