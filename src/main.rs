@@ -1,6 +1,52 @@
 //! The `nwf` binary: argument parsing, file I/O, diagnostics rendering, and
-//! running `nft`. Logic that a library could own lives in the crates.
+//! running `nft`. Logic that a library could own lives in the crates; each
+//! command is one file under `cmd/`.
 
-fn main() {
-    std::process::exit(0);
+mod cmd;
+mod files;
+mod front_end;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Toolchain for libvirt network filters: check, convert, format, explain.
+#[derive(Parser)]
+#[command(name = "nwf", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(cmd::check::Args),
+    Convert(cmd::convert::Args),
+    Explain(cmd::explain::Args),
+}
+
+/// How a command ended, mapped onto the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0: nothing wrong.
+    Clean,
+    /// Exit 1: the input has errors (or `--check` found a difference).
+    Findings,
+    /// Exit 2: usage or I/O error; the message was already printed.
+    Failure,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => cmd::check::run(&args),
+        Command::Convert(args) => cmd::convert::run(&args),
+        Command::Explain(args) => cmd::explain::run(&args),
+    };
+    match outcome {
+        Outcome::Clean => ExitCode::SUCCESS,
+        Outcome::Findings => ExitCode::from(1),
+        Outcome::Failure => ExitCode::from(2),
+    }
 }

@@ -15,9 +15,6 @@
 //! about nftables: it only produces [`InstRule`]s.
 
 mod iterate;
-mod text_value;
-
-pub use text_value::name_number;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -269,4 +266,17 @@ pub(crate) fn canonical_attrs(protocol: Protocol, attrs: &[AttrMatch]) -> Vec<&A
     let mut sorted: Vec<&AttrMatch> = attrs.iter().collect();
     sorted.sort_by_key(|entry| order(entry.attr.value));
     sorted
+}
+
+/// The number behind a table name of any kind (`arp` -> 0x806, `tcp` -> 6,
+/// `Reply` -> 2); the tables' names are disjoint.
+pub fn name_number(name: &str) -> Option<u32> {
+    use nwf_syntax::ir::ValueKind;
+    [
+        ValueKind::MacProtocolId,
+        ValueKind::IpProtocol,
+        ValueKind::ArpOpcode,
+    ]
+    .into_iter()
+    .find_map(|kind| nwf_syntax::values::name_to_number(kind, name))
 }

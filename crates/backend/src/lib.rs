@@ -12,5 +12,6 @@
 
 pub mod instantiate;
 pub mod nft;
+pub mod plan;
 pub mod ruleset;
 pub mod translate;

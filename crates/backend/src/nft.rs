@@ -10,25 +10,29 @@
 //! It models only what nwf needs (filter chains, verdict maps, a few
 //! expression kinds); it is not a general nftables library.
 
+pub mod json;
+
 use std::fmt::{self, Display, Formatter, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use nwf_syntax::ir::MacAddr;
 
-/// An identifier (chain, map or interface name) made only of
-/// `[A-Za-z0-9_.-]`, starting with a letter or `_`... or an interface name,
-/// which is always printed quoted.
+/// A chain, set or map identifier, or an interface name (always printed
+/// quoted), checked against a character set that cannot end a word, a
+/// string or a block.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Name(String);
 
 impl Name {
-    /// A chain or map name: `[A-Za-z_][A-Za-z0-9_.-]*`, at most 200 bytes.
+    /// A chain, set or map name: `[A-Za-z_][A-Za-z0-9_./-]*`, at most 200
+    /// bytes.
     pub fn identifier(text: &str) -> Option<Name> {
         let mut chars = text.chars();
         let first_ok = chars
             .next()
             .is_some_and(|first| first.is_ascii_alphabetic() || first == '_');
-        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let rest_ok =
+            chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
         (first_ok && rest_ok && text.len() <= 200).then(|| Name(text.to_owned()))
     }
 
@@ -166,7 +170,22 @@ pub struct Table {
     pub family: Family,
     pub name: Name,
     pub maps: Vec<Map>,
+    pub sets: Vec<Set>,
     pub chains: Vec<Chain>,
+}
+
+/// A set of addresses for per-source connection counting (nft makes it
+/// dynamic itself, as the ruleset adds to it from the packet path).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Set {
+    pub name: Name,
+    pub key: SetKey,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetKey {
+    Ipv4Addr,
+    Ipv6Addr,
 }
 
 /// A rule: matches, then statements, then at most one verdict.
@@ -197,6 +216,9 @@ pub enum Statement {
     MarkOr { keep: u32, set: u32 },
     /// `KEY vmap @MAP`.
     VerdictMap { key: Expr, map: Name },
+    /// `add @SET { KEY ct count over N }`: true while KEY has more than N
+    /// tracked connections (iptables' `connlimit`, per source address).
+    CountOver { set: Name, key: Expr, over: u32 },
 }
 
 /// `LEFT [!=] RIGHT`.
@@ -220,6 +242,9 @@ pub enum Expr {
     Masked(Box<Expr>, Rhs),
     Meta(Meta),
     Ct(Ct),
+    /// `tcp option @KIND,0,8`: the option's kind byte, absent when the
+    /// packet has no such option.
+    TcpOption(u8),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,8 +267,6 @@ pub enum Meta {
 pub enum Ct {
     State,
     Direction,
-    /// `ct count` is a statement-like expression; see [`Rhs::CountOver`].
-    Count,
 }
 
 macro_rules! fields {
@@ -309,8 +332,6 @@ pub enum Rhs {
     NfProto(NfProto),
     /// A set of TCP flag bits, printed by name.
     TcpFlagSet(u8),
-    /// `over N` for `ct count`.
-    CountOver(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,6 +360,9 @@ fn write_table(out: &mut String, table: &Table) {
     for map in &table.maps {
         write_map(out, map);
     }
+    for set in &table.sets {
+        write_set(out, set);
+    }
     for chain in &table.chains {
         write_chain(out, chain);
     }
@@ -364,6 +388,16 @@ pub(crate) fn write_map(out: &mut String, map: &Map) {
         }
         out.push_str(" }\n");
     }
+    out.push_str("\t}\n");
+}
+
+pub(crate) fn write_set(out: &mut String, set: &Set) {
+    let key = match set.key {
+        SetKey::Ipv4Addr => "ipv4_addr",
+        SetKey::Ipv6Addr => "ipv6_addr",
+    };
+    let _ = writeln!(out, "\tset {} {{", set.name);
+    let _ = writeln!(out, "\t\ttype {key}");
     out.push_str("\t}\n");
 }
 
@@ -441,15 +475,15 @@ impl Display for Statement {
                 write!(f, "meta mark set meta mark & 0x{keep:08x} | 0x{set:08x}")
             }
             Statement::VerdictMap { key, map } => write!(f, "{key} vmap @{map}"),
+            Statement::CountOver { set, key, over } => {
+                write!(f, "add @{set} {{ {key} ct count over {over} }}")
+            }
         }
     }
 }
 
 impl Display for Match {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if let Rhs::CountOver(limit) = self.right {
-            return write!(f, "ct count over {limit}");
-        }
         let op = if self.negated { "!= " } else { "" };
         if let Expr::Masked(..) = self.left {
             let op = if self.negated { "!=" } else { "==" };
@@ -479,10 +513,10 @@ impl Display for Expr {
                 Meta::Nfproto => "meta nfproto",
                 Meta::L4proto => "meta l4proto",
             }),
+            Expr::TcpOption(kind) => write!(f, "tcp option @{kind},0,8"),
             Expr::Ct(ct) => f.write_str(match ct {
                 Ct::State => "ct state",
                 Ct::Direction => "ct direction",
-                Ct::Count => "ct count",
             }),
         }
     }
@@ -514,7 +548,8 @@ impl Display for Rhs {
                 .map(|(_, name)| *name)
                 .collect();
                 if names.is_empty() {
-                    // No state at all: libvirt's `NONE` is "untracked".
+                    // Translation never builds an empty set (libvirt's `NONE`
+                    // matches no state); print something nft accepts.
                     f.write_str("untracked")
                 } else {
                     f.write_str(&names.join(","))
@@ -537,13 +572,14 @@ impl Display for Rhs {
                 .filter(|(bit, _)| bits & bit != 0)
                 .map(|(_, name)| *name)
                 .collect();
-                if names.is_empty() {
-                    f.write_str("0x0")
-                } else {
-                    write!(f, "{}", names.join("|"))
+                // Parentheses: `tcp flags & syn|ack` would parse as
+                // `(tcp flags & syn) | ack`.
+                match names.len() {
+                    0 => f.write_str("0x0"),
+                    1 => f.write_str(names[0]),
+                    _ => write!(f, "({})", names.join("|")),
                 }
             }
-            Rhs::CountOver(limit) => write!(f, "over {limit}"),
         }
     }
 }

@@ -72,6 +72,7 @@ pub fn tables(ports: &[Port]) -> Vec<Table> {
             map("to_guest", KeyType::Ifname, ValueType::Verdict),
             map("egress_tag", KeyType::Ifname, ValueType::Verdict),
         ],
+        sets: Vec::new(),
         chains: vec![
             base(
                 "prerouting",
@@ -116,6 +117,7 @@ pub fn tables(ports: &[Port]) -> Vec<Table> {
             map("from_port", KeyType::Mark, ValueType::Verdict),
             map("host_port", KeyType::Mark, ValueType::Verdict),
         ],
+        sets: Vec::new(),
         chains: vec![
             base(
                 "forward",
@@ -155,6 +157,7 @@ pub fn tables(ports: &[Port]) -> Vec<Table> {
         for (map_idx, element) in parts.inet_elements {
             inet.maps[map_idx].elements.push(element);
         }
+        inet.sets.extend(port.chains.inet_sets.iter().cloned());
         inet.chains.extend(parts.inet_chains);
     }
     vec![bridge, inet]
@@ -211,6 +214,11 @@ pub fn apply_script(ports: &[Port]) -> String {
     script
 }
 
+/// [`apply_script`] as libnftables JSON (`nft -j -f`).
+pub fn apply_json(ports: &[Port]) -> serde_json::Value {
+    nft::json::apply_document(&tables(ports))
+}
+
 /// The script that removes both nwf tables (and nothing else).
 pub fn flush_script() -> String {
     format!(
@@ -236,6 +244,7 @@ mod tests {
                 interface: Some(interface),
                 bridge: vec![empty(&names.l2_from), empty(&names.l2_to)],
                 inet: vec![empty(&names.to), empty(&names.from), empty(&names.host)],
+                inet_sets: Vec::new(),
             },
         }
     }

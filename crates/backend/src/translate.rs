@@ -2,7 +2,7 @@
 //!
 //! Layer-2 rules become the bridge chains `l2-from-IF` (traffic from the
 //! guest) and `l2-to-IF` (traffic to the guest) plus one sub-chain per
-//! filter chain (`l2-from-IF-arp`, ...), ordered as libvirt's ebtables driver
+//! filter chain (`l2-from-IF/arp`, ...), ordered as libvirt's ebtables driver
 //! orders them (`ebiptablesApplyNewRules`): the root chain interleaves its
 //! own rules, by priority, with jumps to the sub-chains, by chain priority,
 //! a jump going first on equal priority. Layer-3/4 rules become the inet
@@ -27,11 +27,13 @@ use crate::nft::{self, Expr, Field, Match, Name, Rhs, Rule, Verdict};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PortChains {
     pub interface: Option<Name>,
-    /// Bridge chains: `l2-from-IF` and its sub-chains, then `l2-to-IF` and
+    /// Bridge chains: `l2-from-IF` and its sub-chains (`l2-from-IF/arp`), then `l2-to-IF` and
     /// its sub-chains. The two root chains are always present.
     pub bridge: Vec<nft::Chain>,
     /// Inet chains `to-IF`, `from-IF`, `host-IF`, always present.
     pub inet: Vec<nft::Chain>,
+    /// Sets the inet chains use (connection counting).
+    pub inet_sets: Vec<nft::Set>,
 }
 
 /// Chain names of an interface.
@@ -92,12 +94,13 @@ pub fn translate(
     ] {
         bridge.extend(l2_chains(instance, root_name, side, &mut diagnostics));
     }
-    let inet = l3::chains(instance, &names, &mut diagnostics);
+    let (inet, inet_sets) = l3::chains(instance, &names, &mut diagnostics);
     (
         PortChains {
             interface: Some(interface),
             bridge,
             inet,
+            inet_sets,
         },
         diagnostics,
     )
@@ -201,8 +204,9 @@ fn l2_chains(
     chains
 }
 
-/// `l2-from-IF-arp_xyz`: the filter chain's name reduced to identifier
-/// characters.
+/// `l2-from-IF/arp-xyz`: the filter chain's name reduced to identifier
+/// characters, after a `/` (which no interface name contains, so a chain's
+/// interface can be read back from its name).
 fn subchain_name(root_name: &Name, chain: &Chain) -> Name {
     let suffix: String = chain
         .to_string()
@@ -215,7 +219,7 @@ fn subchain_name(root_name: &Name, chain: &Chain) -> Name {
             }
         })
         .collect();
-    Name::identifier(&format!("{root_name}-{suffix}"))
+    Name::identifier(&format!("{root_name}/{suffix}"))
         .expect("root name and reduced suffix are identifier characters")
 }
 

@@ -8,6 +8,8 @@ pub mod ir;
 pub mod navigate;
 pub mod reference;
 pub mod span;
+pub mod stock;
+pub mod text;
 pub mod values;
 pub mod workspace;
 pub mod xml;

@@ -25,11 +25,12 @@ mod tree;
 mod writer;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::ir::{Binding, Comment, Document, Filter, Item};
+use crate::ir::{AttrMatch, Binding, Comment, Document, Filter, Item, ProtocolMatch};
 use crate::span::FileId;
 use context::Context;
 use tree::Node;
 
+pub(crate) use negation::has_ipset_fixup;
 pub use negation::{effective_negation, negation_source};
 
 /// How [`write_xml`] writes a document.
@@ -136,6 +137,20 @@ pub fn write_filter(filter: &Filter, options: &WriteOptions) -> String {
     let mut out = String::new();
     writer::filter(filter, options, &mut out);
     out
+}
+
+/// The attributes libvirt keeps of a protocol match, in its table order,
+/// each with the negation libvirt gives it (see [`effective_negation`]) and
+/// with its ipset defaults applied: what the writer prints, for other
+/// printers (the text form) that must print the same facts.
+pub fn effective_attrs(protocol_match: &ProtocolMatch) -> Vec<AttrMatch> {
+    writer::printed_attrs(protocol_match)
+        .into_iter()
+        .map(|(mut entry, negated)| {
+            entry.negated = negated;
+            entry
+        })
+        .collect()
 }
 
 /// Writes one binding as a libvirt `<filterbinding>` (whatever its source).

@@ -15,7 +15,7 @@
 use nwf_syntax::ir::{Value, VarAccess, VarRef};
 use nwf_syntax::{Code, Diagnostic, Span};
 
-use super::{Collected, InstAttr, InstRule, canonical_attrs, text_value};
+use super::{Collected, InstAttr, InstRule, canonical_attrs};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -197,7 +197,7 @@ pub(super) fn expand(
                     let kind = protocol
                         .attr(attr.attr.value)
                         .map_or(nwf_syntax::ir::ValueKind::Comment, |spec| spec.kind);
-                    match text_value::parse(kind, text) {
+                    match nwf_syntax::values::parse_literal(kind, text) {
                         Ok(value) => value,
                         Err(reason) => {
                             diagnostics.push(

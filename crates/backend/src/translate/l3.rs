@@ -44,7 +44,8 @@ pub(super) fn chains(
     instance: &Instance,
     names: &PortNames,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<nft::Chain> {
+) -> (Vec<nft::Chain>, Vec<nft::Set>) {
+    let mut sets = Vec::new();
     let mut rules: Vec<&InstRule> = instance
         .rules
         .iter()
@@ -59,7 +60,12 @@ pub(super) fn chains(
             let Some(plan) = plan(rule, target) else {
                 continue;
             };
-            match entry(rule, target, &plan) {
+            let chain_name = match target {
+                Target::From => &names.from,
+                Target::To => &names.to,
+                Target::Host => &names.host,
+            };
+            match entry(rule, target, &plan, chain_name, &mut sets) {
                 Ok(Some(built)) => match target {
                     Target::From => from.push(built),
                     Target::To => to.push(built),
@@ -78,11 +84,14 @@ pub(super) fn chains(
         base: None,
         rules,
     };
-    vec![
-        chain(&names.to, to),
-        chain(&names.from, from),
-        chain(&names.host, host),
-    ]
+    (
+        vec![
+            chain(&names.to, to),
+            chain(&names.from, from),
+            chain(&names.host, host),
+        ],
+        sets,
+    )
 }
 
 fn explicit_state(rule: &InstRule) -> Option<u8> {
@@ -111,9 +120,11 @@ fn plan(rule: &InstRule, target: Target) -> Option<Plan> {
                 Target::From | Target::Host => !direction_in || inout,
                 Target::To => direction_in,
             };
+            // `NONE` routes the rule like any explicit state but matches no
+            // state at all (libvirt prints no `--ctstate` for it).
             return create.then_some(Plan {
                 reversed,
-                state: Some(flags),
+                state: (flags != 0).then_some(flags),
                 default_state: false,
                 may_skip_icmp,
             });
@@ -161,7 +172,13 @@ fn l4(protocol: Protocol) -> (NfProto, Option<u64>) {
     }
 }
 
-fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
+fn entry(
+    rule: &InstRule,
+    target: Target,
+    plan: &Plan,
+    chain_name: &nft::Name,
+    sets: &mut Vec<nft::Set>,
+) -> Result<Option<Rule>> {
     let protocol = rule.protocol.expect("layer-3 rules have a protocol");
     let (nfproto, l4proto) = l4(protocol);
     let v6 = nfproto == NfProto::Ipv6;
@@ -381,16 +398,28 @@ fn entry(rule: &InstRule, target: Target, plan: &Plan) -> Result<Option<Rule>> {
             });
         }
     }
+    let mut statements = Vec::new();
     if let Some(limit) = connlimit {
-        matches.push(Match {
-            left: Expr::Ct(Ct::Count),
-            negated: false,
-            right: Rhs::CountOver(u32::try_from(limit).unwrap_or(u32::MAX)),
+        // One dynamic set per entry, as each iptables rule counts alone.
+        let set_name = nft::Name::identifier(&format!("cl-{chain_name}/{}", sets.len()))
+            .expect("chain names are identifiers");
+        sets.push(nft::Set {
+            name: set_name.clone(),
+            key: if v6 {
+                nft::SetKey::Ipv6Addr
+            } else {
+                nft::SetKey::Ipv4Addr
+            },
+        });
+        statements.push(nft::Statement::CountOver {
+            set: set_name,
+            key: Expr::Field(if v6 { Field::Ip6Saddr } else { Field::IpSaddr }),
+            over: u32::try_from(limit).unwrap_or(u32::MAX),
         });
     }
     Ok(Some(Rule {
         matches,
-        statements: Vec::new(),
+        statements,
         verdict: Some(verdict),
         comment: values::comment(rule),
     }))

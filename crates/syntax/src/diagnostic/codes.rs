@@ -63,10 +63,11 @@ codes! {
          <filterbinding> (a port bound to a filter), or <domain> (a libvirt domain, whose \
          <interface> elements with a <filterref> are read as bindings). Anything else is \
          not something nwf can read.";
-    XmlMissingAttribute = "NWF003", Error, "required attribute missing",
+    XmlMissingAttribute = "NWF003", Error, "required attribute or element missing",
         "An element lacks an attribute libvirt requires: <filter name>, <rule action> and \
-         <rule direction>, <filterref filter>, <portdev name>, <mac address> of a binding. \
-         libvirt refuses the whole document.";
+         <rule direction>, <filterref filter>, <parameter name/value>; a binding's <owner> \
+         with <name> and <uuid>, <portdev name>, <mac address> and <filterref>. libvirt \
+         refuses the whole document.";
     XmlUnknownElement = "NWF004", Warning, "unknown element",
         "libvirt silently skips elements it does not know (a misspelled <rule>, a <filterref> \
          outside a filter, text inside a rule). The element has no effect, which is almost \
@@ -122,6 +123,67 @@ codes! {
         "Text inside an nwfilter element other than <uuid>, <name> has no meaning and is \
          ignored.";
     // ---- NWF1xx: text language ----------------------------------------------
+    TextUnexpectedChar = "NWF100", Error, "unexpected character",
+        "A character that starts no token of the text form. Names, numbers, addresses and \
+         flag lists are made of letters, digits and `_ . : / @ + -` (with commas between \
+         flag words); anything else must be written inside a quoted string.";
+    TextUnterminatedString = "NWF101", Error, "string without closing quote",
+        "A quoted string must end on the line it starts on. Write a newline inside a \
+         string as `\\n`.";
+    TextBadEscape = "NWF102", Error, "unknown escape in a string",
+        "Inside a quoted string the escapes are `\\\\`, `\\\"`, `\\n`, `\\r`, `\\t` and \
+         `\\u{HEX}`. Any other backslash sequence is an error (and is kept literally).";
+    TextUnexpectedToken = "NWF103", Error, "unexpected token",
+        "A token that has no place where it stands, such as an `=` without an attribute \
+         before it, a `,` outside a list, or a `]` without `[`.";
+    TextUnclosedBlock = "NWF104", Error, "block without closing brace",
+        "A `filter` or `bind` block was still open when the file (or the next block) \
+         started. Close every block with `}`.";
+    TextStrayBrace = "NWF105", Error, "closing brace without a block",
+        "A `}` that closes nothing. Remove it, or add the block header it belongs to.";
+    TextUnknownKeyword = "NWF106", Error, "unknown keyword",
+        "A word that starts no construct where it stands. At the top of a file the \
+         constructs are `filter` and `bind`; inside a filter, `uuid`, `ref` and rules \
+         (which start with a direction: `in`, `out`, `inout`); inside a binding, `ref`, \
+         `owner`, `linkdev` and `backend`. A close misspelling comes with a fix.";
+    TextMissing = "NWF107", Error, "something required is missing",
+        "A construct lacks a part it needs: a filter its name, a rule its action, an \
+         attribute its value, a binding its `ref`.";
+    TextUnknownAction = "NWF108", Error, "unknown rule action",
+        "A rule's second word is its action: `drop`, `reject`, `accept`, `return` or \
+         `continue`.";
+    TextUnknownProtocol = "NWF109", Error, "unknown protocol",
+        "After the action a rule may name the protocol it matches: one of libvirt's \
+         protocol elements (`mac`, `vlan`, `stp`, `arp`, `rarp`, `ip`, `ipv6`, `tcp`, \
+         `udp`, `sctp`, `udplite`, `esp`, `ah`, `icmp`, `igmp`, `all` and the `-ipv6` / \
+         `icmpv6` forms).";
+    TextUnknownAttribute = "NWF110", Error, "unknown attribute for this protocol",
+        "Each protocol accepts a fixed set of attributes, named exactly as in libvirt's \
+         XML. An attribute of another protocol, or a misspelled one, is reported here; \
+         libvirt would silently ignore it.";
+    TextBadValue = "NWF111", Error, "value does not fit the attribute",
+        "The value is not of the attribute's type (a MAC address, an IPv4 address, a \
+         number in range, a state list...) or not of the construct's form (a priority, \
+         a chain name, a UUID, a MAC).";
+    TextDuplicate = "NWF112", Error, "given twice",
+        "An attribute, a header option (`chain`, `priority`), a `uuid` or a binding's \
+         `ref` can be given once. The first one is kept.";
+    TextMissingOperator = "NWF113", Error, "attribute without `=`",
+        "An attribute of a rule, or a parameter of a `ref`, is written `NAME = VALUE` \
+         (or `NAME != VALUE` for a rule attribute).";
+    TextMisplaced = "NWF114", Error, "construct in the wrong place",
+        "A construct that cannot appear where it stands: a rule outside a filter, a \
+         block inside a rule, a list as a rule attribute's value, `!=` on a parameter, \
+         a nested block.";
+    TextNegationCopied = "NWF115", Warning, "negation follows another attribute",
+        "libvirt copies the negation of some attributes onto related ones: a mask takes its \
+         address's, a range end its start's, an ICMP code its type's, and for tcp, udp and \
+         sctp both destination ports take `srcportstart`'s. A `!=` (or `=`) that disagrees \
+         with its source is overridden; nwf keeps libvirt's meaning and prints it. Negate \
+         the source together with the attribute, or split the rule.";
+    TextIgnoredByLibvirt = "NWF116", Warning, "ignored by libvirt",
+        "Something libvirt accepts but ignores: a filter `priority` without a `chain`, or \
+         `ipsetflags` without `ipset`. nwf drops it, as libvirt does.";
     // ---- NWF2xx: workspace analysis -----------------------------------------
     DuplicateFilter = "NWF200", Error, "two files define the same filter name",
         "Filter names are global: libvirt keeps one filter per name, so when two files of \

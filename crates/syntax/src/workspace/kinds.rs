@@ -2,79 +2,16 @@
 //! be read as the kind of value the attribute that uses it takes, and the
 //! kinds libvirt's reserved variables must have.
 //!
-//! This is a yes/no check for diagnostics; turning text into typed values
-//! is the front ends' and the backend's business.
+//! This is a yes/no check for diagnostics on top of [`crate::values`], which
+//! the front ends share.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use crate::ir::ValueKind;
+use crate::values::parse_literal;
 
-use crate::ir::{MacAddr, Number, ValueKind};
-
-/// ARP opcode names libvirt accepts (compared case-insensitively).
-const ARP_OPCODES: [&str; 9] = [
-    "Request",
-    "Reply",
-    "Request_Reverse",
-    "Reply_Reverse",
-    "DRARP_Request",
-    "DRARP_Reply",
-    "DRARP_Error",
-    "InARP_Request",
-    "ARP_NAK",
-];
-const MAC_PROTOCOL_NAMES: [&str; 5] = ["arp", "rarp", "ipv4", "ipv6", "vlan"];
-const IP_PROTOCOL_NAMES: [&str; 9] = [
-    "tcp", "udp", "udplite", "esp", "ah", "icmp", "igmp", "sctp", "icmpv6",
-];
-const STATE_NAMES: [&str; 5] = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "NONE"];
-const TCP_FLAG_NAMES: [&str; 8] = ["SYN", "ACK", "URG", "PSH", "FIN", "RST", "ALL", "NONE"];
-
-fn number_at_most(text: &str, max: u32) -> bool {
-    Number::parse(text).is_some_and(|number| number.value <= max)
-}
-
-fn is_one_of(text: &str, names: &[&str]) -> bool {
-    names.iter().any(|name| name.eq_ignore_ascii_case(text))
-}
-
-fn is_list_of(text: &str, names: &[&str]) -> bool {
-    !text.is_empty() && text.split(',').all(|word| is_one_of(word.trim(), names))
-}
-
-/// Whether `text` is a valid literal of `kind`.
+/// Whether `text` is a valid literal of `kind`, read exactly as the front
+/// ends read it.
 pub(crate) fn fits(kind: ValueKind, text: &str) -> bool {
-    match kind {
-        ValueKind::MacAddr | ValueKind::MacMask => MacAddr::parse(text).is_some(),
-        ValueKind::Ipv4Addr => text.parse::<Ipv4Addr>().is_ok(),
-        ValueKind::Ipv4Mask => text.parse::<Ipv4Addr>().is_ok() || number_at_most(text, 32),
-        ValueKind::Ipv6Addr => text.parse::<Ipv6Addr>().is_ok(),
-        ValueKind::Ipv6Mask => text.parse::<Ipv6Addr>().is_ok() || number_at_most(text, 128),
-        ValueKind::Uint8 => number_at_most(text, 0xff),
-        ValueKind::Uint16 => number_at_most(text, 0xffff),
-        ValueKind::Uint32 => Number::parse(text).is_some(),
-        ValueKind::Uint16Dec => {
-            text.bytes().all(|byte| byte.is_ascii_digit()) && number_at_most(text, 0xffff)
-        }
-        ValueKind::Dscp => number_at_most(text, 63),
-        ValueKind::VlanId => number_at_most(text, 4095),
-        ValueKind::MacProtocolId => {
-            Number::parse(text).is_some_and(|number| (0x600..=0xffff).contains(&number.value))
-                || is_one_of(text, &MAC_PROTOCOL_NAMES)
-        }
-        ValueKind::IpProtocol => number_at_most(text, 0xff) || is_one_of(text, &IP_PROTOCOL_NAMES),
-        ValueKind::ArpOpcode => number_at_most(text, 0xffff) || is_one_of(text, &ARP_OPCODES),
-        ValueKind::Boolean => is_one_of(text, &["true", "false", "yes", "no", "1", "0"]),
-        ValueKind::State => is_list_of(text, &STATE_NAMES),
-        ValueKind::TcpFlags => text.split_once('/').is_some_and(|(mask, set)| {
-            is_list_of(mask, &TCP_FLAG_NAMES) && is_list_of(set, &TCP_FLAG_NAMES)
-        }),
-        ValueKind::IpsetName => !text.is_empty() && text.len() <= 31,
-        ValueKind::IpsetFlags => {
-            let words: Vec<&str> = text.split(',').collect();
-            (1..=6).contains(&words.len())
-                && words.iter().all(|word| is_one_of(word, &["src", "dst"]))
-        }
-        ValueKind::Comment => true,
-    }
+    parse_literal(kind, text).is_ok()
 }
 
 /// What a value of `kind` looks like, for messages.
@@ -92,6 +29,9 @@ pub(crate) fn describe(kind: ValueKind) -> &'static str {
         ValueKind::Uint16Dec => "a decimal number from 0 to 65535",
         ValueKind::Dscp => "a DSCP value from 0 to 63",
         ValueKind::VlanId => "a VLAN id from 0 to 4095",
+        ValueKind::VlanEncapProtocol => {
+            "an Ethernet type (0x3c or above, or arp, rarp, ipv4, ipv6, vlan)"
+        }
         ValueKind::MacProtocolId => {
             "an Ethernet type (0x600 or above, or arp, rarp, ipv4, ipv6, vlan)"
         }
@@ -139,7 +79,9 @@ impl Reserved {
         match self {
             Reserved::Value(kind) => fits(kind, text),
             Reserved::AnyIp => fits(ValueKind::Ipv4Addr, text) || fits(ValueKind::Ipv6Addr, text),
-            Reserved::IpLearning => is_one_of(text, &IP_LEARNING_MODES),
+            Reserved::IpLearning => IP_LEARNING_MODES
+                .iter()
+                .any(|mode| mode.eq_ignore_ascii_case(text)),
         }
     }
 

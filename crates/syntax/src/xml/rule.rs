@@ -234,7 +234,7 @@ fn report_bad_attr(
             span,
             format!("<{protocol}> has no attribute `{name}`; libvirt ignores it"),
         )
-        .with_label(format!("not a {protocol} attribute"));
+        .with_label(format!("not an attribute of {protocol}"));
         let users: Vec<&str> = Protocol::ALL
             .iter()
             .filter(|p| Attr::parse(name).is_some_and(|attr| p.attr(attr).is_some()))

@@ -115,6 +115,7 @@ fn to_usize(position: u64) -> usize {
 impl Builder<'_> {
     fn error(&mut self, span: Span, message: impl Into<String>) {
         self.failed = true;
+        let span = char_aligned(self.text, span);
         self.diagnostics.push(Diagnostic::new(
             Code::XmlMalformed,
             self.file,
@@ -373,6 +374,20 @@ impl Builder<'_> {
             });
         }
     }
+}
+
+/// Widens `span` to whole characters (a one-byte span computed from an
+/// error position may start or end inside a multi-byte character).
+fn char_aligned(text: &str, span: Span) -> Span {
+    let mut start = span.start().min(text.len());
+    let mut end = span.end().clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
 }
 
 fn is_xml_space(byte: u8) -> bool {

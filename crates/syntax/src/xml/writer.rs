@@ -99,7 +99,7 @@ fn rule(rule: &Rule, out: &mut String) {
 
 /// The attributes libvirt prints for a match, in table order, each with
 /// its effective negation.
-fn printed_attrs(protocol_match: &ProtocolMatch) -> Vec<(AttrMatch, bool)> {
+pub(crate) fn printed_attrs(protocol_match: &ProtocolMatch) -> Vec<(AttrMatch, bool)> {
     let protocol = protocol_match.protocol.value;
     let mut attrs = protocol_match.attrs.clone();
     if has_ipset_fixup(protocol) {
