@@ -14,9 +14,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nwf_backend::instantiate::{Source, Vars, instantiate_filter};
-use nwf_backend::plan;
 use nwf_backend::ruleset::{self, Port};
 use nwf_backend::translate::translate;
+use nwf_backend::{nft, nft_error, plan};
 use nwf_syntax::ir::Document;
 use nwf_syntax::{FileId, Span};
 
@@ -508,6 +508,35 @@ fn netns_refused_transaction_changes_nothing() {
         lab.ping(1, GUEST_IP[0]),
         "and traffic is still filtered by the old ruleset"
     );
+
+    // nft's complaint about a rule maps back to the filter rule it came
+    // from: put a bridge conntrack match (refused here) on a rule that has
+    // an origin.
+    let mut port = library.port("no-mac-spoofing", guest0_vars(), "vnet0", 1);
+    let rule = port
+        .chains
+        .bridge
+        .iter_mut()
+        .flat_map(|chain| chain.rules.iter_mut())
+        .find(|rule| rule.origin.is_some())
+        .expect("a rule made from the filter");
+    rule.matches.push(nft::Match {
+        left: nft::Expr::Ct(nft::Ct::State),
+        negated: false,
+        right: nft::Rhs::CtStates(1),
+    });
+    let origin = rule.origin;
+    let (script, origins) = ruleset::apply_script_traced(&[port]);
+    let output = lab.load(&script);
+    assert!(!output.status.success());
+    let errors = nft_error::parse(&String::from_utf8_lossy(&output.stderr), &origins);
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.origin.is_some() && error.origin == origin),
+        "{errors:?}"
+    );
+    assert_eq!(before, lab.ruleset());
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 pub mod instantiate;
 pub mod nft;
+pub mod nft_error;
 pub mod plan;
 pub mod ruleset;
 pub mod translate;

@@ -195,6 +195,16 @@ pub struct Rule {
     pub statements: Vec<Statement>,
     pub verdict: Option<Verdict>,
     pub comment: Option<Comment>,
+    /// The filter rule this rule was made from (not printed), so that an
+    /// error of `nft` about the rule can point at the source.
+    pub origin: Option<Origin>,
+}
+
+/// A place in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: nwf_syntax::FileId,
+    pub span: nwf_syntax::Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -353,6 +363,33 @@ pub fn print_tables(tables: &[Table]) -> String {
         write_table(&mut out, table);
     }
     out
+}
+
+/// [`print_tables`], plus the origin of every line of the text (index 0 is
+/// line 1), for mapping `nft` errors back to rules. `preamble_lines` lines
+/// the caller puts before the tables are accounted as having no origin.
+pub fn print_tables_traced(
+    tables: &[Table],
+    preamble_lines: usize,
+) -> (String, Vec<Option<Origin>>) {
+    let text = print_tables(tables);
+    let mut rules = tables
+        .iter()
+        .flat_map(|table| table.chains.iter())
+        .flat_map(|chain| chain.rules.iter())
+        .map(|rule| (format!("\t\t{rule}"), rule.origin))
+        .peekable();
+    let mut origins = vec![None; preamble_lines];
+    for line in text.lines() {
+        match rules.peek() {
+            Some((expected, origin)) if expected == line => {
+                origins.push(*origin);
+                rules.next();
+            }
+            _ => origins.push(None),
+        }
+    }
+    (text, origins)
 }
 
 fn write_table(out: &mut String, table: &Table) {

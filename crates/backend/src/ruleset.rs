@@ -214,6 +214,15 @@ pub fn apply_script(ports: &[Port]) -> String {
     script
 }
 
+/// [`apply_script`] with the origin of each of its lines (see
+/// [`crate::nft_error`]).
+pub fn apply_script_traced(ports: &[Port]) -> (String, Vec<Option<nft::Origin>>) {
+    let mut script = flush_script();
+    let (tables, origins) = nft::print_tables_traced(&tables(ports), script.lines().count());
+    script.push_str(&tables);
+    (script, origins)
+}
+
 /// [`apply_script`] as libnftables JSON (`nft -j -f`).
 pub fn apply_json(ports: &[Port]) -> serde_json::Value {
     nft::json::apply_document(&tables(ports))

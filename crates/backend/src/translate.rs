@@ -246,8 +246,7 @@ fn jump_rule(chain: &Chain, name: &Name) -> Rule {
     };
     Rule {
         matches,
-        statements: Vec::new(),
         verdict: Some(Verdict::Jump(name.clone())),
-        comment: None,
+        ..Rule::default()
     }
 }

@@ -69,6 +69,7 @@ pub(super) fn rule(rule: &InstRule, reverse: bool) -> Result<(Rule, Vec<Diagnost
             statements: Vec::new(),
             verdict: Some(verdict),
             comment: values::comment(rule),
+            origin: Some(values::origin(rule)),
         },
         warnings,
     ))

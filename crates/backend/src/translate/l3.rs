@@ -422,5 +422,6 @@ fn entry(
         statements,
         verdict: Some(verdict),
         comment: values::comment(rule),
+        origin: Some(values::origin(rule)),
     }))
 }

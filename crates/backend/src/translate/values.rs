@@ -5,7 +5,7 @@ use nwf_syntax::ir::{Attr, MacAddr, Value};
 use nwf_syntax::{Code, Diagnostic};
 
 use crate::instantiate::InstRule;
-use crate::nft::{Comment, Expr, Match, Rhs};
+use crate::nft::{Comment, Expr, Match, Origin, Rhs};
 
 /// The bridge group address STP BPDUs are sent to.
 pub(crate) const STP_GROUP: MacAddr = MacAddr([0x01, 0x80, 0xc2, 0x00, 0x00, 0x00]);
@@ -141,5 +141,12 @@ pub(crate) fn comment(rule: &InstRule) -> Option<Comment> {
     match rule.get(Attr::Comment).map(|attr| &attr.value) {
         Some(Value::Text(text)) => Some(Comment::new(text)),
         _ => None,
+    }
+}
+
+pub(crate) fn origin(rule: &InstRule) -> Origin {
+    Origin {
+        file: rule.file,
+        span: rule.span,
     }
 }

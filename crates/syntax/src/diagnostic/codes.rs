@@ -315,6 +315,10 @@ codes! {
     StpSourceMacInout = "NWF309", Error, "STP rule with source MAC in both directions",
         "An `stp` rule with `srcmacaddr` and direction `inout` would have to match the \
          bridge group address as destination and source at once; libvirt rejects it.";
+    NftRefused = "NWF310", Error, "the kernel refused a rule",
+        "`nft` refused the transaction because of this rule (the message says why, e.g. a \
+         feature this kernel lacks). Nothing was changed: nftables applies a transaction \
+         completely or not at all.";
     // ---- NWF9xx: I/O and tooling --------------------------------------------
     Io = "NWF900", Error, "file cannot be read",
         "nwf could not read a file it was given (missing, unreadable, or not UTF-8).";
