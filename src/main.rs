@@ -24,6 +24,7 @@ enum Command {
     Check(cmd::check::Args),
     Convert(cmd::convert::Args),
     Explain(cmd::explain::Args),
+    Lsp(cmd::lsp::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Convert(args) => cmd::convert::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Lsp(args) => cmd::lsp::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -7,7 +7,7 @@
 //! Every wait has a deadline so that a broken server fails the test instead
 //! of hanging it; nothing asserts on how long a step took.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -61,7 +61,11 @@ impl Server {
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        let mut message = json!({"jsonrpc": "2.0", "method": method});
+        if !params.is_null() {
+            message["params"] = params;
+        }
+        self.send(&message);
     }
 
     /// Waits for a message satisfying `pred`, answering the server's own
@@ -88,9 +92,16 @@ impl Server {
     fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let mut message = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        if !params.is_null() {
+            message["params"] = params;
+        }
+        self.send(&message);
         let response = self.wait_for(method, |m| m["id"] == id && m.get("method").is_none());
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
         response["result"].clone()
     }
 }
@@ -136,7 +147,10 @@ fn nwf_lsp_binary_reports_diagnostics_and_jumps_across_files() {
         "initialize",
         json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
     );
-    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2, "incremental sync");
+    assert_eq!(
+        init["capabilities"]["textDocumentSync"]["change"], 2,
+        "incremental sync"
+    );
     server.notify("initialized", json!({}));
     server.notify(
         "textDocument/didOpen",
@@ -146,13 +160,21 @@ fn nwf_lsp_binary_reports_diagnostics_and_jumps_across_files() {
     let published = server.wait_for("diagnostics of guest.nwf", |m| {
         m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri(&text_path)
     });
-    let diagnostics = published["params"]["diagnostics"].as_array().expect("a list").clone();
+    let diagnostics = published["params"]["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .clone();
     let error = diagnostics
         .iter()
         .find(|d| d["severity"] == 1)
         .unwrap_or_else(|| panic!("no error in {diagnostics:?}"));
     assert_eq!(error["range"]["start"]["line"], 2, "{error}");
-    assert!(error["code"].as_str().is_some_and(|code| code.starts_with("NWF")), "{error}");
+    assert!(
+        error["code"]
+            .as_str()
+            .is_some_and(|code| code.starts_with("NWF")),
+        "{error}"
+    );
 
     // `ref allow-web` on line 1: the cursor inside the name.
     let definition = server.request(
@@ -160,7 +182,11 @@ fn nwf_lsp_binary_reports_diagnostics_and_jumps_across_files() {
         json!({"textDocument": {"uri": uri(&text_path)}, "position": {"line": 1, "character": 10}}),
     );
     let target = &definition[0];
-    assert_eq!(target["uri"], uri(&root.join("allow-web.xml")), "{definition}");
+    assert_eq!(
+        target["uri"],
+        uri(&root.join("allow-web.xml")),
+        "{definition}"
+    );
     assert_eq!(target["range"]["start"]["line"], 0, "{definition}");
 
     assert_eq!(server.request("shutdown", Value::Null), Value::Null);

@@ -51,7 +51,11 @@ fn xml_filter(idx: usize) -> String {
         );
     }
     if idx + 1 < 2 * FILES_PER_FORM {
-        let _ = writeln!(out, "  <filterref filter='f{}'>\n    <parameter name='IP' value='$IP'/>\n  </filterref>", idx + 1);
+        let _ = writeln!(
+            out,
+            "  <filterref filter='f{}'>\n    <parameter name='IP' value='$IP'/>\n  </filterref>",
+            idx + 1
+        );
     }
     out.push_str("</filter>\n");
     out
@@ -148,17 +152,36 @@ async fn run() {
     // The `ref f1` line is the last line before `}`.
     let ref_line = RULES_PER_FILTER + 1;
     let requests = [
-        ("hover (filter ref)", "textDocument/hover", json!({"line": ref_line, "character": 9})),
-        ("definition", "textDocument/definition", json!({"line": ref_line, "character": 9})),
-        ("hover (attribute)", "textDocument/hover", json!({"line": 1, "character": 24})),
-        ("completion (attrs)", "textDocument/completion", json!({"line": 1, "character": 4 + "in accept tcp ".len()})),
+        (
+            "hover (filter ref)",
+            "textDocument/hover",
+            json!({"line": ref_line, "character": 9}),
+        ),
+        (
+            "definition",
+            "textDocument/definition",
+            json!({"line": ref_line, "character": 9}),
+        ),
+        (
+            "hover (attribute)",
+            "textDocument/hover",
+            json!({"line": 1, "character": 24}),
+        ),
+        (
+            "completion (attrs)",
+            "textDocument/completion",
+            json!({"line": 1, "character": 4 + "in accept tcp ".len()}),
+        ),
     ];
     for (name, method, position) in requests {
         let mut samples = Vec::new();
         for _ in 0..100 {
             let sent = Instant::now();
             let result = client
-                .request(method, json!({"textDocument": {"uri": text_uri}, "position": position}))
+                .request(
+                    method,
+                    json!({"textDocument": {"uri": text_uri}, "position": position}),
+                )
                 .await;
             samples.push(sent.elapsed());
             assert!(!result.is_null(), "{name} gave no answer");

@@ -55,9 +55,9 @@ pub trait FileLookup {
     fn file(&self, file: nwf_syntax::FileId) -> Option<(Url, TextRef<'_>)>;
 }
 
-/// An nwf diagnostic as LSP shows it. The help line is appended to the
-/// message (LSP has no separate field for it); related labels become
-/// related information, wherever they point.
+/// An nwf diagnostic as LSP shows it. The primary label and the help line
+/// follow the message on lines of their own (LSP has no fields for them);
+/// related labels become related information, wherever they point.
 pub fn diagnostic(
     diagnostic: &Diagnostic,
     text: TextRef<'_>,
@@ -65,7 +65,7 @@ pub fn diagnostic(
 ) -> lsp::Diagnostic {
     let mut message = diagnostic.message.clone();
     if !diagnostic.primary.message.is_empty() && diagnostic.primary.message != message {
-        message = format!("{message}: {}", diagnostic.primary.message);
+        message = format!("{message}\n{}", diagnostic.primary.message);
     }
     if let Some(help) = &diagnostic.help {
         message = format!("{message}\nhelp: {help}");
@@ -108,7 +108,10 @@ mod tests {
     fn spans_and_ranges_round_trip_in_utf16() {
         let text = "é😀\nab";
         let index = LineIndex::new(text);
-        let text_ref = TextRef { text, index: &index };
+        let text_ref = TextRef {
+            text,
+            index: &index,
+        };
         let span = Span::new(2, text.len());
         let range = text_ref.range(span);
         assert_eq!(range.start, Position::new(0, 1));

@@ -70,7 +70,8 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        self.state.edit(|editor| sync::did_change_watched_files(editor, params));
+        self.state
+            .edit(|editor| sync::did_change_watched_files(editor, params));
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -81,22 +82,30 @@ impl LanguageServer for Server {
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        self.state.query(|world| definition::goto(world, params)).await
+        self.state
+            .query(|world| definition::goto(world, params))
+            .await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        self.state.query(|world| references::find(world, params)).await
+        self.state
+            .query(|world| references::find(world, params))
+            .await
     }
 
     async fn prepare_rename(
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        self.state.query(|world| rename::prepare(world, params)).await
+        self.state
+            .query(|world| rename::prepare(world, params))
+            .await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        self.state.query(|world| rename::rename(world, params)).await?
+        self.state
+            .query(|world| rename::rename(world, params))
+            .await?
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -104,43 +113,59 @@ impl LanguageServer for Server {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        self.state.query(|world| completion::complete(world, params)).await
+        self.state
+            .query(|world| completion::complete(world, params))
+            .await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        self.state.query(|world| symbols::document(world, params)).await
+        self.state
+            .query(|world| symbols::document(world, params))
+            .await
     }
 
     async fn symbol(
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<Vec<SymbolInformation>>> {
-        self.state.query(|world| symbols::workspace(world, params)).await
+        self.state
+            .query(|world| symbols::workspace(world, params))
+            .await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        self.state.query(|world| folding::ranges(world, params)).await
+        self.state
+            .query(|world| folding::ranges(world, params))
+            .await
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.state.query(|world| formatting::format(world, params)).await
+        self.state
+            .query(|world| formatting::format(world, params))
+            .await
     }
 
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        self.state.query(|world| semantic_tokens::full(world, params)).await
+        self.state
+            .query(|world| semantic_tokens::full(world, params))
+            .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.state.query(|world| code_actions::actions(world, params)).await
+        self.state
+            .query(|world| code_actions::actions(world, params))
+            .await
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        self.state.query(|world| inlay_hints::hints(world, params)).await
+        self.state
+            .query(|world| inlay_hints::hints(world, params))
+            .await
     }
 }

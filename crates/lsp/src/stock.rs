@@ -34,17 +34,17 @@ pub fn load(world: &mut World, cache_dir: Option<&Path>) -> Result<(), String> {
     if let Err(err) = fs::create_dir_all(&dir) {
         failure = Some(format!("nwf: cannot create {}: {err}", dir.display()));
     }
-    for (name, xml) in embedded() {
-        let path = dir.join(format!("{name}.xml"));
+    for stock in nwf_syntax::stock::FILTERS {
+        let path = dir.join(stock.file_name());
         if failure.is_none() {
-            if let Err(err) = materialise(&path, xml) {
+            if let Err(err) = materialise(&path, stock.source) {
                 failure = Some(format!("nwf: cannot write {}: {err}", path.display()));
             }
         }
         let Ok(uri) = Url::from_file_path(&path) else {
             continue;
         };
-        world.set_file(&uri, xml, SourceKind::Xml, Origin::Stock);
+        world.set_file(&uri, stock.source, SourceKind::Xml, Origin::Stock);
     }
     failure.map_or(Ok(()), Err)
 }
@@ -62,10 +62,4 @@ fn materialise(path: &Path, text: &str) -> std::io::Result<()> {
     permissions.set_readonly(true);
     fs::set_permissions(&temporary, permissions)?;
     fs::rename(&temporary, path)
-}
-
-/// The stock filters nwf-syntax embeds, as (name, XML text).
-fn embedded() -> Vec<(&'static str, &'static str)> {
-    // FIXME(stock): read nwf_syntax::stock once the embedded library lands.
-    Vec::new()
 }

@@ -90,13 +90,9 @@ impl World {
         let path = path_of(uri);
         let id = self.workspace.id_for(&path);
         let (document, diagnostics) = parse(id, kind, text);
-        let id = self.workspace.set_document(
-            path,
-            text,
-            document,
-            diagnostics,
-            origin == Origin::Stock,
-        );
+        let id =
+            self.workspace
+                .set_document(path, text, document, diagnostics, origin == Origin::Stock);
         self.by_uri.insert(uri.clone(), id);
         self.meta.insert(
             id,
@@ -198,11 +194,13 @@ impl World {
                 return;
             }
         }
-        // An open XML file that is not a libvirt document is not ours.
-        if document.kind == SourceKind::Xml && !scan::is_nwf_xml(&document.text) {
-            if current.is_some() {
-                self.remove_file(uri);
-            }
+        // An open XML file that is not a libvirt document is not ours; one
+        // that was stays ours while open, however broken its root becomes
+        // during an edit.
+        if current.is_none()
+            && document.kind == SourceKind::Xml
+            && !scan::is_nwf_xml(&document.text)
+        {
             return;
         }
         let id = self.set_file(
@@ -252,11 +250,7 @@ impl crate::convert::FileLookup for World {
 }
 
 /// Runs the front end that reads `kind`.
-fn parse(
-    id: FileId,
-    kind: SourceKind,
-    text: &str,
-) -> (Ir, Vec<nwf_syntax::Diagnostic>) {
+fn parse(id: FileId, kind: SourceKind, text: &str) -> (Ir, Vec<nwf_syntax::Diagnostic>) {
     match kind {
         SourceKind::Xml => nwf_syntax::xml::parse_xml(id, text),
         SourceKind::Text => nwf_syntax::text::parse_text(id, text),

@@ -40,7 +40,10 @@ pub enum RefOwner<'a> {
 }
 
 /// The reference whose filter-name span is `name_span`, and its owner.
-pub fn ref_by_name_span(document: &Document, name_span: Span) -> Option<(&FilterRef, RefOwner<'_>)> {
+pub fn ref_by_name_span(
+    document: &Document,
+    name_span: Span,
+) -> Option<(&FilterRef, RefOwner<'_>)> {
     document.items.iter().find_map(|item| match item {
         Item::Filter(filter) => filter.entries.iter().find_map(|entry| match entry {
             Entry::Ref(filter_ref) if filter_ref.filter.span == name_span => {
@@ -128,7 +131,10 @@ pub fn variable_sources(workspace: &Workspace, filter: &str, var: &str) -> Vec<V
 /// together; distinct iterators combine as a cross product; an indexed
 /// read (`$X[2]`) is one value. Returns `None` when some list length is
 /// unknown, and `Some(1)` for a rule without variables.
-pub fn expansion_count(rule: &Rule, mut list_len: impl FnMut(&str) -> Option<usize>) -> Option<usize> {
+pub fn expansion_count(
+    rule: &Rule,
+    mut list_len: impl FnMut(&str) -> Option<usize>,
+) -> Option<usize> {
     let Some(protocol) = &rule.protocol else {
         return Some(1);
     };

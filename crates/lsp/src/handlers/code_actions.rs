@@ -41,7 +41,12 @@ pub fn actions(world: &World, params: CodeActionParams) -> Option<CodeActionResp
     Some(actions)
 }
 
-fn quick_fixes(world: &World, file: FileView<'_>, diagnostic: &Diagnostic, actions: &mut CodeActionResponse) {
+fn quick_fixes(
+    world: &World,
+    file: FileView<'_>,
+    diagnostic: &Diagnostic,
+    actions: &mut CodeActionResponse,
+) {
     for fix in &diagnostic.fixes {
         let Some(target) = world.file(fix.file) else {
             continue;
@@ -50,8 +55,15 @@ fn quick_fixes(world: &World, file: FileView<'_>, diagnostic: &Diagnostic, actio
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: fix.title.clone(),
             kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: Some(vec![convert::diagnostic(diagnostic, file.text_ref(), world)]),
-            edit: Some(WorkspaceEdit::new(HashMap::from([(target.uri.clone(), vec![edit])]))),
+            diagnostics: Some(vec![convert::diagnostic(
+                diagnostic,
+                file.text_ref(),
+                world,
+            )]),
+            edit: Some(WorkspaceEdit::new(HashMap::from([(
+                target.uri.clone(),
+                vec![edit],
+            )]))),
             is_preferred: Some(diagnostic.fixes.len() == 1),
             ..CodeAction::default()
         }));
@@ -75,33 +87,60 @@ fn placeholder(kind: ValueKind) -> &'static str {
     }
 }
 
-fn missing_parameters(world: &World, file: FileView<'_>, diagnostic: &Diagnostic, actions: &mut CodeActionResponse) {
-    let binding = file.ir().bindings().find(|binding| binding.filterref.filter.span == diagnostic.span());
+fn missing_parameters(
+    world: &World,
+    file: FileView<'_>,
+    diagnostic: &Diagnostic,
+    actions: &mut CodeActionResponse,
+) {
+    let binding = file
+        .ir()
+        .bindings()
+        .find(|binding| binding.filterref.filter.span == diagnostic.span());
     let Some(binding) = binding else {
         return;
     };
     let filter_ref = &binding.filterref;
     for (name, uses) in world.workspace.required_variables(&filter_ref.filter.value) {
         // The diagnostic names the variables it is about.
-        if filter_ref.values(&name).next().is_some() || !diagnostic.message.contains(&format!("`{name}`")) {
+        if filter_ref.values(&name).next().is_some()
+            || !diagnostic.message.contains(&format!("`{name}`"))
+        {
             continue;
         }
-        let value = uses.first().map_or("VALUE", |var_use| placeholder(var_use.kind));
+        let value = uses
+            .first()
+            .map_or("VALUE", |var_use| placeholder(var_use.kind));
         let Some(edit) = insert_parameter(file, filter_ref, &name, value) else {
             continue;
         };
-        actions.push(CodeAction {
-            title: format!("give `{name}` a value"),
-            kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: Some(vec![convert::diagnostic(diagnostic, file.text_ref(), world)]),
-            edit: Some(WorkspaceEdit::new(HashMap::from([(file.uri.clone(), vec![edit])]))),
-            ..CodeAction::default()
-        }.into());
+        actions.push(
+            CodeAction {
+                title: format!("give `{name}` a value"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![convert::diagnostic(
+                    diagnostic,
+                    file.text_ref(),
+                    world,
+                )]),
+                edit: Some(WorkspaceEdit::new(HashMap::from([(
+                    file.uri.clone(),
+                    vec![edit],
+                )]))),
+                ..CodeAction::default()
+            }
+            .into(),
+        );
     }
 }
 
 /// The edit that adds `name = value` to a reference, in the file's form.
-fn insert_parameter(file: FileView<'_>, filter_ref: &nwf_syntax::ir::FilterRef, name: &str, value: &str) -> Option<TextEdit> {
+fn insert_parameter(
+    file: FileView<'_>,
+    filter_ref: &nwf_syntax::ir::FilterRef,
+    name: &str,
+    value: &str,
+) -> Option<TextEdit> {
     let text = file.text();
     let span = filter_ref.span;
     match file.kind {
@@ -113,22 +152,35 @@ fn insert_parameter(file: FileView<'_>, filter_ref: &nwf_syntax::ir::FilterRef, 
                 .chain([filter_ref.filter.span.end()])
                 .max()?;
             let position = file.text_ref().position(at);
-            Some(TextEdit::new(Range::new(position, position), format!(" {name} = {value}")))
+            Some(TextEdit::new(
+                Range::new(position, position),
+                format!(" {name} = {value}"),
+            ))
         }
         SourceKind::Xml => {
             let element = text.get(span.range())?;
             let line_start = text[..span.start()].rfind('\n').map_or(0, |idx| idx + 1);
-            let indent: String = text[line_start..span.start()].chars().take_while(|ch| ch.is_whitespace()).collect();
+            let indent: String = text[line_start..span.start()]
+                .chars()
+                .take_while(|ch| ch.is_whitespace())
+                .collect();
             let parameter = format!("<parameter name='{name}' value='{value}'/>");
             if let Some(open_end) = element.strip_suffix("/>").map(str::len) {
-                let range = file.text_ref().range(nwf_syntax::Span::new(span.start() + open_end, span.end()));
+                let range = file
+                    .text_ref()
+                    .range(nwf_syntax::Span::new(span.start() + open_end, span.end()));
                 let replacement = format!(">\n{indent}  {parameter}\n{indent}</filterref>");
                 Some(TextEdit::new(range, replacement))
             } else {
                 let close = element.rfind("</")?;
-                let before_close = text[..span.start() + close].trim_end_matches([' ', '\t']).len();
+                let before_close = text[..span.start() + close]
+                    .trim_end_matches([' ', '\t'])
+                    .len();
                 let position = file.text_ref().position(before_close);
-                Some(TextEdit::new(Range::new(position, position), format!("  {parameter}\n{indent}")))
+                Some(TextEdit::new(
+                    Range::new(position, position),
+                    format!("  {parameter}\n{indent}"),
+                ))
             }
         }
     }
@@ -138,12 +190,26 @@ fn insert_parameter(file: FileView<'_>, filter_ref: &nwf_syntax::ir::FilterRef, 
 /// the other form can hold it (an XML file holds exactly one filter or
 /// binding).
 fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
-    if file.source.parse_diagnostics().iter().any(Diagnostic::is_error) {
+    if file
+        .source
+        .parse_diagnostics()
+        .iter()
+        .any(Diagnostic::is_error)
+    {
         return None;
     }
-    let n_items = file.ir().items.iter().filter(|item| !matches!(item, Item::Comment(_))).count();
+    let n_items = file
+        .ir()
+        .items
+        .iter()
+        .filter(|item| !matches!(item, Item::Comment(_)))
+        .count();
     let (title, extension, content) = match file.kind {
-        SourceKind::Xml => ("convert to the nwf text form", "nwf", nwf_syntax::text::print_text(file.ir())),
+        SourceKind::Xml => (
+            "convert to the nwf text form",
+            "nwf",
+            nwf_syntax::text::print_text(file.ir()),
+        ),
         SourceKind::Text if n_items == 1 => (
             "convert to libvirt XML",
             "xml",
@@ -165,7 +231,10 @@ fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
                 uri: new_uri,
                 version: None,
             },
-            edits: vec![OneOf::Left(TextEdit::new(Range::new(Position::new(0, 0), end), content))],
+            edits: vec![OneOf::Left(TextEdit::new(
+                Range::new(Position::new(0, 0), end),
+                content,
+            ))],
         }),
     ];
     Some(CodeActionOrCommand::CodeAction(CodeAction {

@@ -36,8 +36,14 @@ pub fn complete(world: &World, params: CompletionParams) -> Option<CompletionRes
         }
         _ => context::word_start(text, offset),
     };
-    let range = Range::new(file.text_ref().position(start), file.text_ref().position(offset));
-    let items = Items { range, items: Vec::new() };
+    let range = Range::new(
+        file.text_ref().position(start),
+        file.text_ref().position(offset),
+    );
+    let items = Items {
+        range,
+        items: Vec::new(),
+    };
     let items = fill(world, file, offset, context, items);
     Some(CompletionResponse::Array(items.items))
 }
@@ -69,7 +75,10 @@ impl Items {
                     value,
                 })
             }),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(self.range, label.to_owned()))),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+                self.range,
+                label.to_owned(),
+            ))),
             filter_text: Some(label.to_owned()),
             sort_text: Some(format!("{:04}", self.items.len())),
             ..CompletionItem::default()
@@ -85,14 +94,24 @@ impl Items {
     fn directions(&mut self) {
         for direction in Direction::ALL {
             let doc = reference::direction(direction).to_owned();
-            self.push(direction.as_str(), CompletionItemKind::KEYWORD, "direction", Some(doc));
+            self.push(
+                direction.as_str(),
+                CompletionItemKind::KEYWORD,
+                "direction",
+                Some(doc),
+            );
         }
     }
 
     fn actions(&mut self) {
         for action in Action::ALL {
             let doc = reference::action(action).to_owned();
-            self.push(action.as_str(), CompletionItemKind::KEYWORD, "action", Some(doc));
+            self.push(
+                action.as_str(),
+                CompletionItemKind::KEYWORD,
+                "action",
+                Some(doc),
+            );
         }
     }
 
@@ -100,14 +119,24 @@ impl Items {
         for &protocol in Protocol::ALL {
             let doc = reference::protocol(protocol);
             let text = format!("{}\n\n{}", doc.summary, doc.placement);
-            self.push(protocol.as_str(), CompletionItemKind::CLASS, doc.title, Some(text));
+            self.push(
+                protocol.as_str(),
+                CompletionItemKind::CLASS,
+                doc.title,
+                Some(text),
+            );
         }
     }
 
     fn chains(&mut self) {
         for kind in ChainKind::ALL {
             let doc = reference::chain(kind).to_owned();
-            self.push(kind.as_str(), CompletionItemKind::ENUM_MEMBER, "chain", Some(doc));
+            self.push(
+                kind.as_str(),
+                CompletionItemKind::ENUM_MEMBER,
+                "chain",
+                Some(doc),
+            );
         }
     }
 
@@ -121,7 +150,12 @@ impl Items {
                 reference::attr(protocol, spec.attr),
                 reference::value_kind(spec.kind)
             );
-            self.push(spec.attr.as_str(), CompletionItemKind::PROPERTY, protocol.as_str(), Some(doc));
+            self.push(
+                spec.attr.as_str(),
+                CompletionItemKind::PROPERTY,
+                protocol.as_str(),
+                Some(doc),
+            );
         }
     }
 
@@ -129,15 +163,25 @@ impl Items {
         let Some(spec) = protocol.attr(attr) else {
             return;
         };
-        for name in reference::value_names(spec.kind) {
-            self.push(name, CompletionItemKind::ENUM_MEMBER, reference::value_kind(spec.kind), None);
+        for name in nwf_syntax::values::names(spec.kind) {
+            self.push(
+                name,
+                CompletionItemKind::ENUM_MEMBER,
+                reference::value_kind(spec.kind),
+                None,
+            );
         }
         self.variables(variables);
     }
 
     fn variables(&mut self, variables: &BTreeSet<String>) {
         for name in variables {
-            self.push(&format!("${name}"), CompletionItemKind::VARIABLE, "variable", None);
+            self.push(
+                &format!("${name}"),
+                CompletionItemKind::VARIABLE,
+                "variable",
+                None,
+            );
         }
     }
 
@@ -157,7 +201,9 @@ impl Items {
             if given.contains(&name) {
                 continue;
             }
-            let detail = uses.first().map_or("", |var_use| reference::value_kind(var_use.kind));
+            let detail = uses
+                .first()
+                .map_or("", |var_use| reference::value_kind(var_use.kind));
             self.push(&name, CompletionItemKind::FIELD, detail, None);
         }
     }
@@ -178,12 +224,43 @@ fn known_variables(world: &World, file: FileView<'_>, offset: usize) -> BTreeSet
         })
         .collect();
     if let Some((_, filter)) = nwf_syntax::navigate::filter_at(file.ir(), offset) {
-        names.extend(world.workspace.required_variables(&filter.name.value).into_keys());
+        names.extend(
+            world
+                .workspace
+                .required_variables(&filter.name.value)
+                .into_keys(),
+        );
     }
     names
 }
 
-fn fill(world: &World, file: FileView<'_>, offset: usize, context: Context, mut items: Items) -> Items {
+/// The parameters already given by the reference around `offset`, as far
+/// as the front end understood it.
+fn given_parameters(file: FileView<'_>, offset: usize) -> Vec<String> {
+    let Some((_, filter)) = nwf_syntax::navigate::filter_at(file.ir(), offset) else {
+        return Vec::new();
+    };
+    filter
+        .refs()
+        .find(|filter_ref| filter_ref.span.contains(offset))
+        .map(|filter_ref| {
+            filter_ref
+                .params
+                .iter()
+                .filter(|param| !param.name.span.contains(offset))
+                .map(|param| param.name.value.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn fill(
+    world: &World,
+    file: FileView<'_>,
+    offset: usize,
+    context: Context,
+    mut items: Items,
+) -> Items {
     use CompletionItemKind as K;
     match context {
         Context::TopKeyword => items.keywords(&["filter", "bind"], "item"),
@@ -254,12 +331,13 @@ fn fill(world: &World, file: FileView<'_>, offset: usize, context: Context, mut 
             ("filterref", "filter") => items.filters(world),
             ("parameter", "name") => {
                 if let Some(filter) = filterref {
-                    items.parameters(world, &filter, &[]);
+                    items.parameters(world, &filter, &given_parameters(file, offset));
                 }
             }
             (_, "match") => items.keywords(&["no", "yes"], "match"),
             (element, attr) => {
-                if let (Some(protocol), Some(attr)) = (Protocol::parse(element), Attr::parse(attr)) {
+                if let (Some(protocol), Some(attr)) = (Protocol::parse(element), Attr::parse(attr))
+                {
                     items.values(protocol, attr, &known_variables(world, file, offset));
                 }
             }

@@ -27,7 +27,12 @@ pub fn ranges(world: &World, params: FoldingRangeParams) -> Option<Vec<FoldingRa
             }
             Item::Binding(binding) => push(&mut ranges, text, binding.span, None),
             Item::Comment(comment) => {
-                push(&mut ranges, text, comment.span, Some(FoldingRangeKind::Comment));
+                push(
+                    &mut ranges,
+                    text,
+                    comment.span,
+                    Some(FoldingRangeKind::Comment),
+                );
             }
         }
     }
@@ -36,7 +41,12 @@ pub fn ranges(world: &World, params: FoldingRangeParams) -> Option<Vec<FoldingRa
 
 /// Adds a range for `span` if it covers several lines; the closing line
 /// (`}` or the end tag) stays visible.
-fn push(ranges: &mut Vec<FoldingRange>, text: TextRef<'_>, span: Span, kind: Option<FoldingRangeKind>) {
+fn push(
+    ranges: &mut Vec<FoldingRange>,
+    text: TextRef<'_>,
+    span: Span,
+    kind: Option<FoldingRangeKind>,
+) {
     let start = text.position(span.start()).line;
     let end = text.position(span.end()).line;
     if end <= start {

@@ -40,7 +40,9 @@ pub fn hover(world: &World, params: HoverParams) -> Option<Hover> {
 
 fn filter(world: &World, name: &str) -> String {
     let Some((id, definition)) = world.workspace.definition(name) else {
-        return format!("**filter** `{name}`\n\nNo filter of this name is defined in the workspace or among the stock filters.");
+        return format!(
+            "**filter** `{name}`\n\nNo filter of this name is defined in the workspace or among the stock filters."
+        );
     };
     let mut out = format!("**filter** `{name}`");
     let defining = world.file(id);
@@ -48,10 +50,10 @@ fn filter(world: &World, name: &str) -> String {
         out.push_str(" (stock)");
     }
     let chain = definition.chain_or_root();
-    let priority = definition
-        .priority
-        .as_ref()
-        .map_or_else(|| format!("{} (default)", chain.default_priority()), |p| p.value.to_string());
+    let priority = definition.priority.as_ref().map_or_else(
+        || format!("{} (default)", chain.default_priority()),
+        |p| p.value.to_string(),
+    );
     let _ = write!(out, "\n\nchain `{chain}` · priority {priority}");
     let n_rules = definition.rules().count();
     let refs: Vec<&str> = definition.refs().map(|r| r.filter.value.as_str()).collect();
@@ -73,10 +75,16 @@ fn filter(world: &World, name: &str) -> String {
     }
     let n_users = world.workspace.references(name).len();
     let _ = write!(out, "\n\nreferenced {n_users} time{}", plural(n_users));
-    if let Some(file) = defining {
-        if let Ok(path) = file.uri.to_file_path() {
-            let _ = write!(out, " · defined in `{}`", path.display());
+    match defining {
+        Some(file) if file.origin == Origin::Stock => {
+            out.push_str(" · a stock filter shipped with nwf");
         }
+        Some(file) => {
+            if let Ok(path) = file.uri.to_file_path() {
+                let _ = write!(out, " · defined in `{}`", path.display());
+            }
+        }
+        None => {}
     }
     out
 }
@@ -84,18 +92,20 @@ fn filter(world: &World, name: &str) -> String {
 fn variable(world: &World, file: FileView<'_>, offset: usize, name: &str) -> String {
     let mut out = format!("**variable** `${name}`");
     if let Some(rule) = navigate::rule_at(file.ir(), offset) {
-        let attr = rule
-            .protocol
-            .as_ref()
-            .and_then(|protocol| {
-                protocol
-                    .attrs
-                    .iter()
-                    .find(|attr| attr.value.span.contains(offset))
-                    .and_then(|attr| protocol.protocol.value.attr(attr.attr.value))
-            });
+        let attr = rule.protocol.as_ref().and_then(|protocol| {
+            protocol
+                .attrs
+                .iter()
+                .find(|attr| attr.value.span.contains(offset))
+                .and_then(|attr| protocol.protocol.value.attr(attr.attr.value))
+        });
         if let Some(spec) = attr {
-            let _ = write!(out, "\n\nread as `{}`: {}", spec.attr, reference::value_kind(spec.kind));
+            let _ = write!(
+                out,
+                "\n\nread as `{}`: {}",
+                spec.attr,
+                reference::value_kind(spec.kind)
+            );
         }
     }
     let Some((_, filter)) = navigate::filter_at(file.ir(), offset) else {
@@ -120,7 +130,10 @@ fn variable(world: &World, file: FileView<'_>, offset: usize, name: &str) -> Str
 fn parameter(world: &World, file: FileView<'_>, span: Span, name: &str) -> Option<String> {
     let (filter_ref, _) = navigate::ref_with_param(file.ir(), span)?;
     let target = &filter_ref.filter.value;
-    let values: Vec<&str> = filter_ref.values(name).map(|value| value.value.as_str()).collect();
+    let values: Vec<&str> = filter_ref
+        .values(name)
+        .map(|value| value.value.as_str())
+        .collect();
     let mut out = format!(
         "**parameter** `{name}` of `{target}`\n\nvalue{}: {}",
         plural(values.len()),
@@ -159,7 +172,11 @@ fn vocabulary(file: FileView<'_>, offset: usize) -> Option<(String, Span)> {
 }
 
 fn filter_vocabulary(filter: &Filter, offset: usize) -> Option<(String, Span)> {
-    if let Some(chain) = filter.chain.as_ref().filter(|chain| chain.span.contains(offset)) {
+    if let Some(chain) = filter
+        .chain
+        .as_ref()
+        .filter(|chain| chain.span.contains(offset))
+    {
         let text = format!(
             "**chain** `{}`\n\n{}\n\ndefault priority {}",
             chain.value,
@@ -175,7 +192,11 @@ fn filter_vocabulary(filter: &Filter, offset: usize) -> Option<(String, Span)> {
         }
         if rule.action.span.contains(offset) {
             let action = rule.action.value;
-            let text = format!("**action** `{}`\n\n{}", action.as_str(), reference::action(action));
+            let text = format!(
+                "**action** `{}`\n\n{}",
+                action.as_str(),
+                reference::action(action)
+            );
             return Some((text, rule.action.span));
         }
         if rule.direction.span.contains(offset) {
@@ -204,14 +225,22 @@ fn filter_vocabulary(filter: &Filter, offset: usize) -> Option<(String, Span)> {
                 continue;
             }
             let spec = protocol.attr(attr.attr.value)?;
-            let negated = if attr.negated { "\n\nnegated: the rule matches when this does **not** hold" } else { "" };
+            let negated = if attr.negated {
+                "\n\nnegated: the rule matches when this does **not** hold"
+            } else {
+                ""
+            };
             let text = format!(
                 "**{}** ({protocol})\n\n{}\n\nvalue: {}{negated}",
                 spec.attr,
                 reference::attr(protocol, spec.attr),
                 reference::value_kind(spec.kind)
             );
-            let span = if in_name { attr.attr.span } else { attr.value.span };
+            let span = if in_name {
+                attr.attr.span
+            } else {
+                attr.value.span
+            };
             return Some((text, span));
         }
         return None;

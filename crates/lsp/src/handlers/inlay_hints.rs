@@ -51,7 +51,9 @@ pub fn hints(world: &World, params: InlayHintParams) -> Option<Vec<InlayHint>> {
 fn list_len(world: &World, filter: &str, var: &str) -> Option<usize> {
     let mut per_giver: BTreeMap<String, usize> = BTreeMap::new();
     for source in navigate::variable_sources(&world.workspace, filter, var) {
-        *per_giver.entry(format!("{:?}:{}", source.file, source.via)).or_default() += 1;
+        *per_giver
+            .entry(format!("{:?}:{}", source.file, source.via))
+            .or_default() += 1;
     }
     let mut lengths = per_giver.into_values();
     let first = lengths.next()?;

@@ -18,7 +18,11 @@ use crate::handlers::references::filter_occurrences;
 use crate::world::{FileView, Origin, World};
 
 /// The filter name under the cursor, if it can be renamed.
-fn target<'w>(world: &'w World, file: FileView<'w>, offset: usize) -> Result<(String, nwf_syntax::Span), String> {
+fn target<'w>(
+    world: &'w World,
+    file: FileView<'w>,
+    offset: usize,
+) -> Result<(String, nwf_syntax::Span), String> {
     let Some(Symbol::FilterReference { name, span } | Symbol::FilterDefinition { name, span }) =
         world.workspace.symbol_at(file.id, offset)
     else {
@@ -55,9 +59,9 @@ pub fn rename(world: &World, params: RenameParams) -> jsonrpc::Result<Option<Wor
     let (name, _) = target(world, file, offset).map_err(jsonrpc::Error::invalid_params)?;
     let new_name = params.new_name.trim();
     if new_name.is_empty()
-        || new_name
-            .chars()
-            .any(|ch| ch.is_whitespace() || ch.is_control() || matches!(ch, '<' | '>' | '&' | '\'' | '"'))
+        || new_name.chars().any(|ch| {
+            ch.is_whitespace() || ch.is_control() || matches!(ch, '<' | '>' | '&' | '\'' | '"')
+        })
     {
         return Err(jsonrpc::Error::invalid_params(format!(
             "`{new_name}` cannot name a filter: use letters, digits and `-_.:`"

@@ -61,8 +61,25 @@ pub fn legend() -> SemanticTokensLegend {
 }
 
 const KEYWORDS: &[&str] = &[
-    "filter", "bind", "chain", "priority", "uuid", "ref", "statematch", "mac", "owner", "linkdev",
-    "backend", "in", "out", "inout", "drop", "reject", "accept", "return", "continue",
+    "filter",
+    "bind",
+    "chain",
+    "priority",
+    "uuid",
+    "ref",
+    "statematch",
+    "mac",
+    "owner",
+    "linkdev",
+    "backend",
+    "in",
+    "out",
+    "inout",
+    "drop",
+    "reject",
+    "accept",
+    "return",
+    "continue",
 ];
 
 pub fn full(world: &World, params: SemanticTokensParams) -> Option<SemanticTokensResult> {
@@ -71,7 +88,11 @@ pub fn full(world: &World, params: SemanticTokensParams) -> Option<SemanticToken
         return None;
     }
     let mut tokens: Vec<(Span, Kind, u32)> = Vec::new();
-    let stock = if file.origin == Origin::Stock { DEFAULT_LIBRARY } else { 0 };
+    let stock = if file.origin == Origin::Stock {
+        DEFAULT_LIBRARY
+    } else {
+        0
+    };
     for item in &file.ir().items {
         match item {
             Item::Filter(filter) => {
@@ -100,7 +121,11 @@ pub fn full(world: &World, params: SemanticTokensParams) -> Option<SemanticToken
                                 tokens.push((protocol.protocol.span, Kind::Type, 0));
                                 for attr in &protocol.attrs {
                                     tokens.push((attr.attr.span, Kind::Property, 0));
-                                    tokens.push((attr.value.span, value_kind(&attr.value.value), 0));
+                                    tokens.push((
+                                        attr.value.span,
+                                        value_kind(&attr.value.value),
+                                        0,
+                                    ));
                                 }
                             }
                         }
@@ -143,9 +168,11 @@ fn value_kind(value: &Value) -> Kind {
     match value {
         Value::Var(_) => Kind::Variable,
         Value::Text(_) => Kind::String,
-        Value::Name(_) | Value::Bool(_) | Value::State(_) | Value::TcpFlags(_) | Value::IpsetFlags(_) => {
-            Kind::EnumMember
-        }
+        Value::Name(_)
+        | Value::Bool(_)
+        | Value::State(_)
+        | Value::TcpFlags(_)
+        | Value::IpsetFlags(_) => Kind::EnumMember,
         Value::Mac(_) | Value::Ipv4(_) | Value::Ipv6(_) | Value::Prefix(_) | Value::Number(_) => {
             Kind::Number
         }
@@ -156,7 +183,11 @@ fn value_kind(value: &Value) -> Kind {
 fn scan_rest(text: &str, covered: &[(Span, Kind, u32)]) -> Vec<(Span, Kind, u32)> {
     let mut found = Vec::new();
     let mut gap_start = 0;
-    for (span, _, _) in covered.iter().chain(std::iter::once(&(Span::empty(text.len()), Kind::Keyword, 0))) {
+    for (span, _, _) in covered.iter().chain(std::iter::once(&(
+        Span::empty(text.len()),
+        Kind::Keyword,
+        0,
+    ))) {
         let gap_end = span.start().max(gap_start);
         scan_gap(text, gap_start, gap_end, &mut found);
         gap_start = gap_start.max(span.end());
@@ -207,14 +238,20 @@ fn encode(text: TextRef<'_>, tokens: &[(Span, Kind, u32)]) -> Vec<SemanticToken>
         let length = if end.line == start.line {
             end.character - start.character
         } else {
-            let line_end = text.text[span.start()..].find('\n').map_or(span.end(), |n| span.start() + n);
+            let line_end = text.text[span.start()..]
+                .find('\n')
+                .map_or(span.end(), |n| span.start() + n);
             text.position(line_end).character - start.character
         };
         if length == 0 {
             continue;
         }
         let delta_line = start.line - last_line;
-        let delta_start = if delta_line == 0 { start.character - last_col } else { start.character };
+        let delta_start = if delta_line == 0 {
+            start.character - last_col
+        } else {
+            start.character
+        };
         data.push(SemanticToken {
             delta_line,
             delta_start,

@@ -101,7 +101,11 @@ fn symbol(
     let range = text.range(span.cover(selection));
     #[allow(deprecated)] // `deprecated` is a required field of the struct
     DocumentSymbol {
-        name: if name.is_empty() { "?".to_owned() } else { name.to_owned() },
+        name: if name.is_empty() {
+            "?".to_owned()
+        } else {
+            name.to_owned()
+        },
         detail,
         kind,
         tags: None,
@@ -138,6 +142,10 @@ pub fn workspace(world: &World, params: WorkspaceSymbolParams) -> Option<Vec<Sym
             });
         }
     }
-    symbols.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.location.uri.cmp(&b.location.uri)));
+    symbols.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.location.uri.cmp(&b.location.uri))
+    });
     Some(symbols)
 }

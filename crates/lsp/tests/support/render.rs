@@ -42,7 +42,9 @@ impl View {
             .unwrap_or_else(|| PathBuf::from(uri));
         if let Ok(relative) = path.strip_prefix(&self.root) {
             let relative = relative.to_string_lossy().into_owned();
-            return relative.strip_prefix(".cache/").map_or(relative.clone(), str::to_owned);
+            return relative
+                .strip_prefix(".cache/")
+                .map_or(relative.clone(), str::to_owned);
         }
         path.to_string_lossy().into_owned()
     }
@@ -53,7 +55,10 @@ impl View {
         if let Some(text) = self.files.get(&name) {
             return Some(text.clone());
         }
-        let path = tower_lsp::lsp_types::Url::parse(uri).ok()?.to_file_path().ok()?;
+        let path = tower_lsp::lsp_types::Url::parse(uri)
+            .ok()?
+            .to_file_path()
+            .ok()?;
         std::fs::read_to_string(path).ok()
     }
 
@@ -115,9 +120,16 @@ impl View {
                 "{} {severity}[{}] {}",
                 Self::range(&diagnostic["range"]),
                 diagnostic["code"].as_str().unwrap_or("?"),
-                diagnostic["message"].as_str().unwrap_or("").replace('\n', "\n    ")
+                diagnostic["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .replace('\n', "\n    ")
             );
-            for related in diagnostic["relatedInformation"].as_array().into_iter().flatten() {
+            for related in diagnostic["relatedInformation"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 let location = &related["location"];
                 let _ = writeln!(
                     out,
@@ -192,7 +204,12 @@ impl View {
             uris.sort_by_key(|uri| self.name(uri));
             for uri in uris {
                 let text = self.text_of(uri).unwrap_or_default();
-                let _ = write!(out, "=== {}\n{}", self.name(uri), apply(&text, &changes[uri.as_str()]));
+                let _ = write!(
+                    out,
+                    "=== {}\n{}",
+                    self.name(uri),
+                    apply(&text, &changes[uri.as_str()])
+                );
             }
         }
         let mut renamed: BTreeMap<String, String> = BTreeMap::new();
@@ -220,7 +237,12 @@ impl View {
                         .cloned()
                         .or_else(|| self.text_of(uri))
                         .unwrap_or_default();
-                    let _ = write!(out, "=== edit {}\n{}", self.name(uri), apply(&text, &change["edits"]));
+                    let _ = write!(
+                        out,
+                        "=== edit {}\n{}",
+                        self.name(uri),
+                        apply(&text, &change["edits"])
+                    );
                 }
             }
         }
@@ -293,8 +315,17 @@ impl View {
 
     pub fn semantic_tokens(&self, path: &str, result: &Value) -> String {
         const TYPES: [&str; 11] = [
-            "keyword", "type", "property", "variable", "number", "string", "comment", "operator",
-            "namespace", "enumMember", "parameter",
+            "keyword",
+            "type",
+            "property",
+            "variable",
+            "number",
+            "string",
+            "comment",
+            "operator",
+            "namespace",
+            "enumMember",
+            "parameter",
         ];
         let text = &self.files[path];
         let lines: Vec<&str> = text.split('\n').collect();
@@ -326,8 +357,14 @@ impl View {
                 "{}:{} {}{} «{}»",
                 line + 1,
                 col + 1,
-                TYPES.get(usize::try_from(*kind).unwrap_or(99)).unwrap_or(&"?"),
-                if *modifiers == 0 { String::new() } else { format!("+{modifiers}") },
+                TYPES
+                    .get(usize::try_from(*kind).unwrap_or(99))
+                    .unwrap_or(&"?"),
+                if *modifiers == 0 {
+                    String::new()
+                } else {
+                    format!("+{modifiers}")
+                },
                 String::from_utf16_lossy(&line_text[start..end])
             );
         }
@@ -383,7 +420,11 @@ pub fn apply(text: &str, edits: &Value) -> String {
         .map(|edit| {
             let start = View::offset_in(text, &edit["range"]["start"]);
             let end = View::offset_in(text, &edit["range"]["end"]).max(start);
-            (start, end, edit["newText"].as_str().unwrap_or("").to_owned())
+            (
+                start,
+                end,
+                edit["newText"].as_str().unwrap_or("").to_owned(),
+            )
         })
         .collect();
     resolved.sort_by_key(|edit| std::cmp::Reverse(edit.0));

@@ -68,7 +68,8 @@ impl Client {
                         if let Some(id) = message.get("id") {
                             // A request from the server: answer it with null,
                             // which every request we receive accepts.
-                            let _ = answer.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                            let _ =
+                                answer.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
                             server_requests.lock().unwrap().push(message);
                         } else {
                             notifications.lock().unwrap().push(message);

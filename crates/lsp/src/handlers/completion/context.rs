@@ -36,16 +36,27 @@ pub enum Context {
         /// The text form also takes `priority` and `statematch` here.
         rule_options: bool,
     },
-    AttrValue { protocol: Protocol, attr: Attr },
+    AttrValue {
+        protocol: Protocol,
+        attr: Attr,
+    },
     Boolean,
     FilterName,
     /// The parameters of a reference to `filter` not yet given.
-    ParamName { filter: String, given: Vec<String> },
+    ParamName {
+        filter: String,
+        given: Vec<String>,
+    },
     Variable,
     /// XML: an element name inside `parent` (`None`: the root).
-    XmlElement { parent: Option<String> },
+    XmlElement {
+        parent: Option<String>,
+    },
     /// XML: an attribute name of `element`.
-    XmlAttrName { element: String, used: Vec<String> },
+    XmlAttrName {
+        element: String,
+        used: Vec<String>,
+    },
     /// XML: the value of `attr` of `element`; `filterref` is the filter
     /// named by the enclosing `<filterref>`, for parameter names.
     XmlAttrValue {
@@ -124,7 +135,10 @@ fn open_blocks(text: &str) -> Vec<String> {
                 }
             }
             '{' => {
-                let head = text[head_start..idx].split_whitespace().next().unwrap_or("");
+                let head = text[head_start..idx]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("");
                 stack.push(head.to_owned());
                 head_start = idx + 1;
             }
@@ -260,15 +274,24 @@ fn open_elements(text: &str) -> Vec<OpenElement<'_>> {
         } else if after.starts_with("<!") {
             skip_to(">")
         } else if let Some(closing) = after.strip_prefix("</") {
-            let name = closing.split(|ch: char| ch == '>' || ch.is_whitespace()).next().unwrap_or("");
-            if let Some(pos) = stack.iter().rposition(|open: &OpenElement<'_>| open.name == name) {
+            let name = closing
+                .split(|ch: char| ch == '>' || ch.is_whitespace())
+                .next()
+                .unwrap_or("");
+            if let Some(pos) = stack
+                .iter()
+                .rposition(|open: &OpenElement<'_>| open.name == name)
+            {
                 stack.truncate(pos);
             }
             skip_to(">")
         } else {
             let end = tag_end(after);
             let tag = &after[1..end.unwrap_or(after.len())];
-            let name = tag.split(|ch: char| ch.is_whitespace() || ch == '/').next().unwrap_or("");
+            let name = tag
+                .split(|ch: char| ch.is_whitespace() || ch == '/')
+                .next()
+                .unwrap_or("");
             if !tag.ends_with('/') && end.is_some() {
                 stack.push(OpenElement { name, tag });
             }
@@ -391,7 +414,10 @@ mod tests {
         assert_eq!(t("filter a chain ‸"), Some(Context::ChainName));
         assert_eq!(t("filter a {\n  ‸"), Some(Context::FilterLine));
         assert_eq!(t("filter a {\n  out ‸"), Some(Context::Action));
-        assert_eq!(t("filter a {\n  out drop t‸"), Some(Context::ProtocolOrRuleOption));
+        assert_eq!(
+            t("filter a {\n  out drop t‸"),
+            Some(Context::ProtocolOrRuleOption)
+        );
         assert_eq!(
             t("filter a {\n  out drop tcp srcipaddr = 1.2.3.4 ‸"),
             Some(Context::Attribute {
@@ -407,7 +433,10 @@ mod tests {
                 attr: Attr::Opcode
             })
         );
-        assert_eq!(t("filter a {\n  out drop ip srcipaddr = $‸"), Some(Context::Variable));
+        assert_eq!(
+            t("filter a {\n  out drop ip srcipaddr = $‸"),
+            Some(Context::Variable)
+        );
         assert_eq!(t("filter a {\n  ref ‸"), Some(Context::FilterName));
         assert_eq!(
             t("filter a {\n  ref b IP = 1 ‸"),
@@ -431,7 +460,9 @@ mod tests {
             })
         );
         assert_eq!(
-            x("<filter name='a'>\n  <rule action='drop' direction='out'>\n    <tcp srcipaddr='1.2.3.4' ‸"),
+            x(
+                "<filter name='a'>\n  <rule action='drop' direction='out'>\n    <tcp srcipaddr='1.2.3.4' ‸"
+            ),
             Some(Context::XmlAttrName {
                 element: "tcp".into(),
                 used: vec!["srcipaddr".into()]
@@ -445,10 +476,7 @@ mod tests {
                 filterref: Some("b".into())
             })
         );
-        assert_eq!(
-            x("<filter name='a'>\n  <!-- <rule ‸"),
-            None
-        );
+        assert_eq!(x("<filter name='a'>\n  <!-- <rule ‸"), None);
         assert_eq!(x("<filter name='a'>\n  <rule/>\n  ‸"), None);
     }
 }
