@@ -11,6 +11,9 @@ pub fn is_text(path: &Path) -> bool {
 }
 
 pub fn parse(file: FileId, path: &Path, text: &str) -> (Document, Vec<Diagnostic>) {
-    let _ = is_text(path);
-    nwf_syntax::xml::parse_xml(file, text)
+    if is_text(path) {
+        nwf_syntax::text::parse_text(file, text)
+    } else {
+        nwf_syntax::xml::parse_xml(file, text)
+    }
 }

@@ -5,6 +5,7 @@
 mod cmd;
 mod files;
 mod front_end;
+mod nft;
 mod render;
 
 use std::process::ExitCode;
@@ -24,6 +25,13 @@ enum Command {
     Check(cmd::check::Args),
     Convert(cmd::convert::Args),
     Explain(cmd::explain::Args),
+    Fmt(cmd::fmt::Args),
+    Graph(cmd::graph::Args),
+    Apply(cmd::apply::Args),
+    Bind(cmd::bind::Args),
+    Unbind(cmd::unbind::Args),
+    Status(cmd::status::Args),
+    Flush(cmd::flush::Args),
     Lsp(cmd::lsp::Args),
 }
 
@@ -44,6 +52,13 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Convert(args) => cmd::convert::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Fmt(args) => cmd::fmt::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
+        Command::Apply(args) => cmd::apply::run(&args),
+        Command::Bind(args) => cmd::bind::run(&args),
+        Command::Unbind(args) => cmd::unbind::run(&args),
+        Command::Status(args) => cmd::status::run(&args),
+        Command::Flush(args) => cmd::flush::run(&args),
         Command::Lsp(args) => cmd::lsp::run(&args),
     };
     match outcome {

@@ -37,12 +37,16 @@ fn cannot_run() -> Option<String> {
     let reason = if reference_root().is_none() {
         Some("libvirt reference corpus not found".to_owned())
     } else {
-        let probe = Command::new("ip")
-            .args(["netns", "add", "nwf-probe"])
-            .output();
-        let _ = Command::new("ip")
-            .args(["netns", "del", "nwf-probe"])
-            .output();
+        // Tests run in parallel threads (and other runs may share the
+        // machine): every probe gets a name of its own.
+        static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "nwf-probe-{}-{}",
+            std::process::id(),
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let probe = Command::new("ip").args(["netns", "add", &name]).output();
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
         match probe {
             Ok(output) if output.status.success() => None,
             Ok(output) => Some(format!(
@@ -619,4 +623,118 @@ fn netns_bind_and_unbind_touch_one_interface() {
     );
     assert!(!lab.ping(0, GUEST_IP[1]), "guest 1 still drops ICMP");
     assert_eq!(base_with_one, lab.base_chains(), "base chains unchanged");
+}
+
+/// Runs the real `nwf` binary inside the lab's bridge namespace.
+fn nwf_in(lab: &Lab, args: &[&str]) -> Output {
+    let mut full = vec![
+        "ip",
+        "netns",
+        "exec",
+        &lab.bridge,
+        env!("CARGO_BIN_EXE_nwf"),
+    ];
+    full.extend_from_slice(args);
+    run(&full)
+}
+
+fn binding_xml(interface: &str, mac: &str, filter: &str, ip: &str) -> String {
+    format!(
+        "<filterbinding>\n  <owner><name>vm-{interface}</name><uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid></owner>\n  \
+         <portdev name='{interface}'/>\n  <mac address='{mac}'/>\n  <filterref filter='{filter}'>\n    \
+         <parameter name='IP' value='{ip}'/>\n  </filterref>\n</filterbinding>\n"
+    )
+}
+
+#[test]
+fn netns_cli_apply_bind_unbind_flush() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    let dir = std::env::temp_dir().join(format!("nwf-cli-{}", lab.bridge));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let vm0 = dir.join("vm0.xml");
+    let vm1 = dir.join("vm1.xml");
+    std::fs::write(
+        &vm0,
+        binding_xml("vnet0", GUEST_MAC[0], "clean-traffic", GUEST_IP[0]),
+    )
+    .expect("write");
+    std::fs::write(
+        &vm1,
+        binding_xml("vnet1", GUEST_MAC[1], "clean-traffic", GUEST_IP[1]),
+    )
+    .expect("write");
+    let (vm0, vm1) = (
+        vm0.to_string_lossy().into_owned(),
+        vm1.to_string_lossy().into_owned(),
+    );
+
+    // Someone else's table, which nwf must never touch.
+    lab.apply("table inet other {\n\tchain c {\n\t\tmeta mark 0x7 counter\n\t}\n}\n");
+    let foreign = || {
+        let output = run(&[
+            "ip",
+            "netns",
+            "exec",
+            &lab.bridge,
+            "nft",
+            "list",
+            "table",
+            "inet",
+            "other",
+        ]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let foreign_before = foreign();
+
+    let output = nwf_in(&lab, &["apply", &vm0]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(lab.ping(0, GUEST_IP[1]));
+    lab.set_mac("52:54:00:77:00:99");
+    assert!(!lab.ping(0, GUEST_IP[1]), "nwf apply filters guest 0");
+    lab.set_mac(GUEST_MAC[0]);
+
+    let output = nwf_in(&lab, &["bind", &vm1]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let status = String::from_utf8_lossy(&nwf_in(&lab, &["status"]).stdout).into_owned();
+    assert!(
+        status.contains("vnet0  port 1") && status.contains("vnet1  port 2"),
+        "{status}"
+    );
+
+    let output = nwf_in(&lab, &["unbind", "vnet0"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    lab.set_mac("52:54:00:77:00:99");
+    assert!(
+        lab.guest(
+            0,
+            &["ping", "-c", "2", "-i", "0.2", "-W", "1", "10.77.0.254"]
+        ),
+        "guest 0 unfiltered"
+    );
+    lab.set_mac(GUEST_MAC[0]);
+
+    assert!(nwf_in(&lab, &["flush"]).status.success());
+    assert!(!nwf_in(&lab, &["status"]).stdout.is_empty());
+    assert_eq!(foreign_before, foreign(), "nwf leaves other tables alone");
+    let ruleset = lab.ruleset();
+    assert!(
+        !ruleset.contains(" nwf "),
+        "flush removes nwf's tables: {ruleset}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,22 +1,34 @@
-//! `nwf convert --to xml|nwf FILE`: one form to the other, through the IR.
+//! `nwf convert --to xml|nwf FILE [-o DIR]`: one form to the other, through
+//! the IR.
+//!
+//! An XML document holds one filter or binding, a text file any number, so
+//! text with several of them converts to XML only with `-o DIR` (one file
+//! per filter, `NAME.xml`, and per binding, `PORTDEV.binding.xml`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nwf_syntax::Workspace;
-use nwf_syntax::xml::WriteOptions;
+use nwf_syntax::ir::{Document, Item};
+use nwf_syntax::xml::{WriteOptions, write_binding, write_filter, write_item};
 
 use crate::render::{self, Format};
 use crate::{Outcome, files};
 
-/// Convert a filter file between libvirt XML and the text form.
+/// Convert a filter file between libvirt XML and the text form (.nwf).
 ///
 /// The output is the canonical form: for XML, exactly what libvirt writes
 /// (explicit defaults, normalised values), except that source comments are
-/// kept unless --strip-comments is given.
+/// kept unless --strip-comments is given; for the text form, what
+/// `nwf fmt` prints. The input's form is chosen by its extension (.nwf is
+/// text, anything else XML). A text file with several filters or bindings
+/// converts to XML only with -o DIR: one NAME.xml per filter and one
+/// PORTDEV.binding.xml per binding.
 ///
 /// Examples:
 ///   nwf convert --to xml no-arp-spoofing.xml          # canonicalise
 ///   nwf convert --to xml --strip-comments f.xml       # byte-identical to libvirt
+///   nwf convert --to nwf /etc/libvirt/nwfilter/clean-traffic.xml
+///   nwf convert --to xml -o out/ filters.nwf
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -26,14 +38,19 @@ pub struct Args {
     /// Drop source comments (libvirt's own writer drops them).
     #[arg(long)]
     strip_comments: bool,
+    /// Write into this directory (created if missing) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: Option<PathBuf>,
     /// The file to convert.
     file: PathBuf,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
     /// libvirt's XML.
     Xml,
+    /// The nwf text form.
+    Nwf,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -65,11 +82,106 @@ pub fn run(args: &Args) -> Outcome {
     let options = WriteOptions {
         strip_comments: args.strip_comments,
     };
-    match args.to {
-        Target::Xml => print!(
-            "{}",
-            nwf_syntax::xml::write_xml(source.document(), &options)
-        ),
+    let document = source.document();
+    let result = match (args.to, &args.output) {
+        (Target::Nwf, None) => {
+            print!("{}", text_form(document, &options));
+            Ok(())
+        }
+        (Target::Nwf, Some(dir)) => {
+            let stem = args
+                .file
+                .file_stem()
+                .map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
+            write_files(
+                dir,
+                vec![(format!("{stem}.nwf"), text_form(document, &options))],
+            )
+        }
+        (Target::Xml, None) => {
+            let n_items = document.filters().count() + document.bindings().count();
+            if n_items > 1 {
+                eprintln!(
+                    "nwf convert: {} holds {n_items} filters and bindings; an XML document holds one: use -o DIR",
+                    args.file.display()
+                );
+                return Outcome::Failure;
+            }
+            print!("{}", nwf_syntax::xml::write_xml(document, &options));
+            Ok(())
+        }
+        (Target::Xml, Some(dir)) => {
+            xml_files(document, &options).and_then(|outputs| write_files(dir, outputs))
+        }
+    };
+    match result {
+        Ok(()) => Outcome::Clean,
+        Err(message) => {
+            eprintln!("nwf convert: {message}");
+            Outcome::Failure
+        }
     }
-    Outcome::Clean
+}
+
+fn text_form(document: &Document, options: &WriteOptions) -> String {
+    if options.strip_comments {
+        let mut stripped = document.clone();
+        stripped
+            .items
+            .retain(|item| !matches!(item, Item::Comment(_)));
+        for item in &mut stripped.items {
+            if let Item::Filter(filter) = item {
+                filter
+                    .entries
+                    .retain(|entry| !matches!(entry, nwf_syntax::ir::Entry::Comment(_)));
+            }
+        }
+        nwf_syntax::text::print_text(&stripped)
+    } else {
+        nwf_syntax::text::print_text(document)
+    }
+}
+
+/// One XML document per filter and binding; top-level comments go with the
+/// item below them (trailing ones with the last item).
+fn xml_files(document: &Document, options: &WriteOptions) -> Result<Vec<(String, String)>, String> {
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut pending = String::new();
+    for item in &document.items {
+        let (name, body) = match item {
+            Item::Comment(_) => {
+                pending.push_str(&write_item(item, options));
+                continue;
+            }
+            Item::Filter(filter) => (
+                format!("{}.xml", filter.name.value),
+                write_filter(filter, options),
+            ),
+            Item::Binding(binding) => (
+                format!("{}.binding.xml", binding.portdev.value),
+                write_binding(binding),
+            ),
+        };
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!("cannot name a file after `{name}`"));
+        }
+        if outputs.iter().any(|(seen, _)| *seen == name) {
+            return Err(format!("two items would be written to {name}"));
+        }
+        outputs.push((name, std::mem::take(&mut pending) + &body));
+    }
+    if let Some((_, last)) = outputs.last_mut() {
+        last.push_str(&pending);
+    }
+    Ok(outputs)
+}
+
+fn write_files(dir: &Path, outputs: Vec<(String, String)>) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    for (name, body) in outputs {
+        let path = dir.join(&name);
+        std::fs::write(&path, body).map_err(|err| format!("{}: {err}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }

@@ -20,6 +20,46 @@ pub use value::{IpsetFlag, MacAddr, Number, StateFlags, TcpFlags, Value, VarAcce
 
 use crate::span::{Span, Spanned};
 
+/// Equality that ignores provenance: the plain `span` fields (like the
+/// spans inside [`Spanned`]) take no part, so the IRs of one filter read
+/// from XML and from the text form compare equal.
+macro_rules! eq_ignoring_span {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& self.$field == other.$field)*
+            }
+        }
+        impl Eq for $ty {}
+    };
+}
+
+eq_ignoring_span!(Comment { text });
+eq_ignoring_span!(Filter {
+    name,
+    chain,
+    priority,
+    uuid,
+    entries
+});
+eq_ignoring_span!(Rule {
+    action,
+    direction,
+    priority,
+    statematch,
+    protocol
+});
+eq_ignoring_span!(FilterRef { filter, params });
+eq_ignoring_span!(Binding {
+    portdev,
+    linkdev,
+    mac,
+    owner,
+    filterref,
+    backend,
+    source
+});
+
 /// Everything one source file holds, in source order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {
@@ -54,14 +94,14 @@ pub enum Item {
 /// A source comment: `<!-- text -->` in XML, `# text` in the text form.
 /// `text` is the comment's content without its delimiters, trimmed of the
 /// single space that conventionally follows `<!--`/`#`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Comment {
     pub text: String,
     pub span: Span,
 }
 
 /// `<filter name= chain= priority=>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Filter {
     pub name: Spanned<String>,
     pub chain: Option<Spanned<Chain>>,
@@ -263,7 +303,7 @@ impl Direction {
 pub const DEFAULT_RULE_PRIORITY: i16 = 500;
 
 /// `<rule action= direction= priority= statematch=>` and its protocol match.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Rule {
     pub action: Spanned<Action>,
     pub direction: Spanned<Direction>,
@@ -309,8 +349,11 @@ impl ProtocolMatch {
     }
 }
 
-/// `ATTR='VALUE'` inside a protocol element; `negated` when the element had
-/// `match='no'` (libvirt never negates masks).
+/// `ATTR='VALUE'` inside a protocol element. `negated` is the attribute's
+/// negation as libvirt applies it: the element's `match='no'`, then
+/// libvirt's copying between related attributes (a mask takes its
+/// address's negation, a range end its start's; see
+/// [`crate::xml::effective_negation`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttrMatch {
     /// The attribute, spanned over its name.
@@ -321,7 +364,7 @@ pub struct AttrMatch {
 }
 
 /// `<filterref filter='NAME'>` with its `<parameter>`s (text: `ref NAME ...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct FilterRef {
     pub filter: Spanned<String>,
     /// In source order; a name given several times forms a list.
@@ -349,7 +392,7 @@ pub struct Param {
 
 /// An interface bound to a filter: libvirt's `<filterbinding>`, one
 /// `<interface>` of a domain XML, or the text form's `bind`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Binding {
     /// The host-side interface (`<portdev name=>`, `<target dev=>`).
     pub portdev: Spanned<String>,

@@ -27,13 +27,13 @@ mod variables;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Document, Filter, Item, ValueKind, VarAccess};
 use crate::span::{FileId, LineCol, LineIndex, Span};
 
-use analysis::Analysis;
+use analysis::{Analysis, Previous};
 use facts::FileFacts;
 pub use graph::{FilterTree, TreeNode, TreeNodeKind};
 
@@ -130,9 +130,34 @@ pub struct Workspace {
     files: Vec<Option<SourceFile>>,
     by_path: HashMap<PathBuf, FileId>,
     analysis: OnceLock<Analysis>,
+    /// The last analysis built and the files changed since, which the next
+    /// build reuses what it can of.
+    previous: Mutex<Option<Previous>>,
 }
 
 impl Workspace {
+    /// Sets the text of the user file at `path` (adding it if new), parses
+    /// it with the front end its extension selects (see [`parse`]) and
+    /// invalidates what depends on it. Returns the file's id, stable for the life of the path.
+    pub fn set_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> FileId {
+        let path = path.into();
+        let text = text.into();
+        let id = self.id_for(&path);
+        let (document, diagnostics) = parse(id, &path, &text);
+        self.insert(id, path, text, document, diagnostics, false)
+    }
+
+    /// Like [`Workspace::set_file`] for a stock filter: its diagnostics are
+    /// reported only when it has any, and a user file defining the same name
+    /// takes precedence over it.
+    pub fn set_stock_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> FileId {
+        let path = path.into();
+        let text = text.into();
+        let id = self.id_for(&path);
+        let (document, diagnostics) = parse(id, &path, &text);
+        self.insert(id, path, text, document, diagnostics, true)
+    }
+
     /// Sets a file from a document the caller already parsed (with the id
     /// [`Workspace::id_for`] gave for `path`), e.g. a language server that
     /// parsed for its own purposes, or a test that builds IR in code.
@@ -167,7 +192,7 @@ impl Workspace {
         };
         let removed = self.files[id.0 as usize].take().is_some();
         if removed {
-            self.analysis = OnceLock::new();
+            self.invalidate(id);
         }
         removed
     }
@@ -196,8 +221,23 @@ impl Workspace {
             local_diagnostics,
         };
         self.files[id.0 as usize] = Some(file);
-        self.analysis = OnceLock::new();
+        self.invalidate(id);
         id
+    }
+
+    /// Drops the analysis after `file` changed, keeping it as the previous
+    /// build for the next one to reuse.
+    fn invalidate(&mut self, file: FileId) {
+        let previous = self
+            .previous
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(analysis) = self.analysis.take() {
+            *previous = Some((analysis, std::collections::HashSet::new()));
+        }
+        if let Some((_, changed)) = previous.as_mut() {
+            changed.insert(file);
+        }
     }
 
     /// The file with id `id`.
@@ -227,7 +267,14 @@ impl Workspace {
     }
 
     fn analysis(&self) -> &Analysis {
-        self.analysis.get_or_init(|| Analysis::build(self))
+        self.analysis.get_or_init(|| {
+            let previous = self
+                .previous
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            Analysis::build(self, previous)
+        })
     }
 
     /// The definition a reference to `name` resolves to: a user file's
@@ -281,7 +328,7 @@ impl Workspace {
                     .chain(&file.local_diagnostics)
                     .cloned()
             })
-            .chain(self.analysis().diagnostics().iter().cloned())
+            .chain(self.analysis().diagnostics().cloned())
             .collect();
         self.sort_diagnostics(&mut all);
         all
@@ -299,7 +346,6 @@ impl Workspace {
             .chain(
                 self.analysis()
                     .diagnostics()
-                    .iter()
                     .filter(|diagnostic| diagnostic.file() == file),
             )
             .cloned()
@@ -350,6 +396,16 @@ pub enum Symbol {
     Variable { name: String, span: Span },
     /// The name of a `<parameter>` of a reference.
     Parameter { name: String, span: Span },
+}
+
+/// Parses `text` with the front end `path`'s extension selects: the text
+/// language for `.nwf`, libvirt XML for `.xml` and anything else.
+pub fn parse(file: FileId, path: &Path, text: &str) -> (Document, Vec<Diagnostic>) {
+    if path.extension().is_some_and(|ext| ext == "nwf") {
+        crate::text::parse_text(file, text)
+    } else {
+        crate::xml::parse_xml(file, text)
+    }
 }
 
 #[cfg(test)]

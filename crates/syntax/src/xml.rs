@@ -159,3 +159,57 @@ pub fn write_binding(binding: &Binding) -> String {
     writer::binding(binding, &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_does_not_change_the_ir() {
+        let compact = "<filter name='f' chain='ipv4'><rule action='drop' direction='in'>\
+                       <ip srcipaddr='10.0.0.1'/></rule></filter>";
+        let airy = "<filter   name='f'\n chain='ipv4'>\n\n  <rule direction='in' action='drop'>\n    \
+                    <ip srcipaddr = \"10.0.0.1\" />\n  </rule>\n</filter>\n";
+        let (a, a_diagnostics) = parse_xml(FileId(0), compact);
+        let (b, b_diagnostics) = parse_xml(FileId(0), airy);
+        assert!(a_diagnostics.is_empty() && b_diagnostics.is_empty());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn domain_interfaces_become_bindings() {
+        let domain = "<domain><name>vm</name><uuid>d54df46f1ab54a2286184560ef5fac2c</uuid>\
+                      <devices><interface type='network'><mac address='52:54:0:1:2:3'/>\
+                      <target dev='vnet7'/><filterref filter='clean-traffic'>\
+                      <parameter name='IP' value='10.0.0.7'/></filterref></interface>\
+                      <interface type='network'/></devices></domain>";
+        let (document, diagnostics) = parse_xml(FileId(0), domain);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let bindings: Vec<_> = document.bindings().collect();
+        assert_eq!(bindings.len(), 1);
+        assert_eq!(
+            write_binding(bindings[0]),
+            "<filterbinding>\n  <owner>\n    <name>vm</name>\n    \
+             <uuid>d54df46f-1ab5-4a22-8618-4560ef5fac2c</uuid>\n  </owner>\n  \
+             <portdev name='vnet7'/>\n  <mac address='52:54:00:01:02:03'/>\n  \
+             <filterref filter='clean-traffic'>\n    <parameter name='IP' value='10.0.0.7'/>\n  \
+             </filterref>\n</filterbinding>\n"
+        );
+    }
+
+    #[test]
+    fn negated_and_plain_attributes_split_like_libvirt() {
+        let text = "<filter name='f'><rule action='drop' direction='in'>\
+                    <tcp match='no' srcipaddr='10.0.0.1' srcportstart='1'/>\
+                    <tcp dscp='3' comment='c'/></rule></filter>";
+        let (document, _) = parse_xml(FileId(0), text);
+        let written = write_xml(&document, &WriteOptions::default());
+        assert!(
+            written.contains(
+                "    <tcp match='no' srcipaddr='10.0.0.1'/>\n    <tcp dscp='3'/>\n    \
+                 <tcp match='no' srcportstart='1'/>\n    <tcp comment='c'/>\n"
+            ),
+            "{written}"
+        );
+    }
+}

@@ -84,3 +84,52 @@ fn every_example_file_parses_clean_and_is_canonical() {
     }
     assert!(seen >= 3, "expected at least three examples, found {seen}");
 }
+
+/// Each example exists in both forms: `examples/NAME.nwf` (a filter and a
+/// binding) and `examples/NAME.xml` (the filter, with its comments) plus
+/// `examples/NAME.binding.xml` (the `<filterbinding>`). The text converts
+/// to exactly those files, the XML files read clean, and converted back to
+/// text they give the `.nwf` file byte for byte.
+#[test]
+fn every_example_has_matching_xml_forms() {
+    use nwf_syntax::ir::{Document, Item};
+    use nwf_syntax::xml::{WriteOptions, parse_xml, write_binding, write_filter, write_item};
+
+    let dir = repo_root().join("examples");
+    let read = |file: &str| {
+        std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|error| panic!("examples/{file}: {error}"))
+    };
+    let options = WriteOptions::default();
+    for name in ["web-server", "dhcp-server", "isolated-lab"] {
+        let text = read(&format!("{name}.nwf"));
+        let (doc, diagnostics) = parse_text(FileId(0), &text);
+        assert!(diagnostics.is_empty(), "{name}.nwf: {diagnostics:#?}");
+        assert_eq!(doc.filters().count(), 1, "{name}.nwf holds one filter");
+        assert_eq!(doc.bindings().count(), 1, "{name}.nwf holds one binding");
+
+        let mut filter_xml = String::new();
+        let mut binding_xml = String::new();
+        for item in &doc.items {
+            match item {
+                Item::Comment(_) => filter_xml.push_str(&write_item(item, &options)),
+                Item::Filter(filter) => filter_xml.push_str(&write_filter(filter, &options)),
+                Item::Binding(binding) => binding_xml.push_str(&write_binding(binding)),
+            }
+        }
+        assert_eq!(filter_xml, read(&format!("{name}.xml")), "{name}.xml");
+        assert_eq!(
+            binding_xml,
+            read(&format!("{name}.binding.xml")),
+            "{name}.binding.xml"
+        );
+
+        let mut items = Vec::new();
+        for file in [format!("{name}.xml"), format!("{name}.binding.xml")] {
+            let (xml_doc, diagnostics) = parse_xml(FileId(1), &read(&file));
+            assert!(diagnostics.is_empty(), "{file}: {diagnostics:#?}");
+            items.extend(xml_doc.items);
+        }
+        assert_eq!(print_text(&Document { items }), text, "{name}: XML -> text");
+    }
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use nwf_syntax::ir::{Chain, Document, Entry, Item};
 use nwf_syntax::xml::{WriteOptions, parse_xml, write_xml};
-use nwf_syntax::{Diagnostic, FileId, Severity, Span, Spanned};
+use nwf_syntax::{Diagnostic, FileId, Severity, Spanned};
 
 /// Out-files we knowingly do not reproduce byte for byte, and why.
 ///
@@ -229,23 +229,12 @@ fn strip_comment_items(document: &Document) -> Document {
     document
 }
 
-/// The IR with the defaults the writer spells out filled in and the plain
-/// `span` fields (which, unlike `Spanned`, take part in equality) cleared,
-/// so that a document and its canonical form compare equal.
+/// The IR with the defaults the writer spells out filled in, so that a
+/// document and its canonical form compare equal.
 fn semantic(document: &Document) -> Document {
     let mut document = document.clone();
-    let nowhere = Span::default();
     for item in &mut document.items {
-        match item {
-            Item::Comment(comment) => comment.span = nowhere,
-            Item::Binding(binding) => {
-                binding.span = nowhere;
-                binding.filterref.span = nowhere;
-            }
-            Item::Filter(_) => {}
-        }
         if let Item::Filter(filter) = item {
-            filter.span = nowhere;
             let chain = filter
                 .chain
                 .clone()
@@ -257,11 +246,6 @@ fn semantic(document: &Document) -> Document {
             filter.chain = Some(Spanned::synthetic(chain));
             filter.priority = Some(Spanned::synthetic(priority));
             for entry in &mut filter.entries {
-                match entry {
-                    Entry::Ref(filter_ref) => filter_ref.span = nowhere,
-                    Entry::Comment(comment) => comment.span = nowhere,
-                    Entry::Rule(rule) => rule.span = nowhere,
-                }
                 if let Entry::Rule(rule) = entry {
                     // The IR keeps attributes in source order; the writer
                     // uses libvirt's table order.

@@ -1,9 +1,9 @@
 //! Typed attribute values, each normalised the way libvirt normalises it.
 //!
 //! A value is either a literal of the attribute's [`super::ValueKind`] or a
-//! variable reference. Parsing text into values and printing them back lives
-//! with the front ends and printers, not here; this module only defines what
-//! a value is and its canonical spelling.
+//! variable reference. Parsing text into values and printing them back
+//! lives in [`crate::values`] (shared by both front ends and printers); this
+//! module only defines what a value is.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

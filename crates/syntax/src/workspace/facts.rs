@@ -20,6 +20,24 @@ pub(crate) struct FilterFacts {
     pub item: u32,
     /// Every variable read by the filter's own rules, in source order.
     pub uses: Vec<VarUse>,
+    /// Variables one rule reads with the same iterator (lists that must
+    /// have the same length).
+    pub lockstep: Vec<Lockstep>,
+}
+
+/// Two or more variables that one rule reads with the same iterator, so
+/// that libvirt walks their lists in lock-step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lockstep {
+    pub iterator: u32,
+    /// One use per variable, sorted by name.
+    pub uses: Vec<VarUse>,
+}
+
+impl Lockstep {
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.uses.iter().map(|var_use| var_use.name.as_str())
+    }
 }
 
 impl FileFacts {
@@ -30,7 +48,9 @@ impl FileFacts {
                 continue;
             };
             let mut uses = Vec::new();
+            let mut lockstep = Vec::new();
             for rule in filter.rules() {
+                let rule_start = uses.len();
                 let Some(protocol) = &rule.protocol else {
                     continue;
                 };
@@ -51,14 +71,38 @@ impl FileFacts {
                         rule: rule.span.start,
                     });
                 }
+                lockstep.extend(lockstep_groups(&uses[rule_start..]));
             }
             filters.push(FilterFacts {
                 item: u32::try_from(item_idx).unwrap_or(u32::MAX),
                 uses,
+                lockstep,
             });
         }
         FileFacts { filters }
     }
+}
+
+/// The lock-step groups of one rule's uses.
+fn lockstep_groups(rule_uses: &[VarUse]) -> Vec<Lockstep> {
+    let mut by_iterator: std::collections::BTreeMap<u32, Vec<VarUse>> =
+        std::collections::BTreeMap::new();
+    for var_use in rule_uses {
+        if let crate::ir::VarAccess::Iterator(iterator) = var_use.access {
+            let group = by_iterator.entry(iterator).or_default();
+            if group.iter().all(|other| other.name != var_use.name) {
+                group.push(var_use.clone());
+            }
+        }
+    }
+    by_iterator
+        .into_iter()
+        .filter(|(_, uses)| uses.len() >= 2)
+        .map(|(iterator, mut uses)| {
+            uses.sort_by(|a, b| a.name.cmp(&b.name));
+            Lockstep { iterator, uses }
+        })
+        .collect()
 }
 
 /// The named thing whose span contains `offset`, innermost first.

@@ -112,7 +112,7 @@ fn protocols_outside_chain(file: FileId, filter: &Filter, out: &mut Vec<Diagnost
                     format!(
                         "this rule matches Ethernet type {}, but only {} frames enter chain `{chain}`",
                         describe_ethertype(&protocol_id.value.value),
-                        chain_protocol
+                        frames(chain.kind)
                     ),
                 )
                 .with_label("never matches in this chain")
@@ -126,7 +126,10 @@ fn protocols_outside_chain(file: FileId, filter: &Filter, out: &mut Vec<Diagnost
                 Code::ProtocolOutsideChain,
                 file,
                 protocol.protocol.span,
-                format!("a `{proto}` rule in chain `{chain}` never matches: only {chain_protocol} frames enter it"),
+                format!(
+                    "this `{proto}` rule never matches in chain `{chain}`: only {} frames enter it",
+                    frames(chain.kind)
+                ),
             )
             .with_label(format!("`{proto}` frames never reach chain `{chain}`"))
             .with_related(file, chain_span, format!("the filter's chain is `{chain}`"))
@@ -135,6 +138,19 @@ fn protocols_outside_chain(file: FileId, filter: &Filter, out: &mut Vec<Diagnost
                 chain_for(proto)
             )),
         );
+    }
+}
+
+/// The frames that enter a chain of `kind`, for messages.
+fn frames(kind: ChainKind) -> &'static str {
+    match kind {
+        ChainKind::Root | ChainKind::Mac => "all",
+        ChainKind::Stp => "STP (bridge group address)",
+        ChainKind::Vlan => "VLAN-tagged",
+        ChainKind::Arp => "ARP",
+        ChainKind::Rarp => "RARP",
+        ChainKind::Ipv4 => "IPv4",
+        ChainKind::Ipv6 => "IPv6",
     }
 }
 

@@ -18,17 +18,27 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::ir::{Param, VarAccess};
+use crate::ir::{Param, ValueKind, VarAccess};
 
 use super::analysis::{Analysis, RefSite};
+use super::facts::Lockstep;
 use super::kinds::{self, Reserved};
 use super::{FilterKey, VarUse, Workspace};
+
+/// How many uses of one variable with the same access and value kind a
+/// filter's needs keep. The checks only need one of each; a few more make
+/// better related labels. Keeping all of them would make the needs of a
+/// deep reference chain grow with every level.
+const USES_PER_KIND: usize = 4;
 
 /// What a filter needs from whoever references it.
 #[derive(Debug, Default)]
 pub struct Needs {
-    /// Each variable not given on the way down, with the places that read it.
+    /// Each variable not given on the way down, with places that read it:
+    /// for each way of reading it (access and value kind) the first few.
     pub vars: BTreeMap<String, Vec<VarUse>>,
+    /// Lock-step groups below whose lists are all still to be given.
+    pub lockstep: Vec<Lockstep>,
     /// False when part of the tree is missing (an unknown filter, a cycle),
     /// so that more may be needed than `vars` says.
     pub complete: bool,
@@ -37,11 +47,12 @@ pub struct Needs {
 pub(crate) fn compute_needs(
     workspace: &Workspace,
     analysis: &Analysis,
+    reuse: HashMap<FilterKey, Arc<Needs>>,
 ) -> HashMap<FilterKey, Arc<Needs>> {
     let mut solver = Solver {
         workspace,
         analysis,
-        memo: HashMap::new(),
+        memo: reuse,
         active: HashSet::new(),
     };
     for (_, keys) in analysis.all_definitions() {
@@ -71,6 +82,7 @@ impl Solver<'_> {
         }
         let mut needs = Needs {
             vars: BTreeMap::new(),
+            lockstep: Vec::new(),
             complete: true,
         };
         let workspace = self.workspace;
@@ -80,13 +92,15 @@ impl Solver<'_> {
             .filters
             .binary_search_by_key(&key.item, |facts| facts.item)
         {
-            for var_use in &file.facts.filters[idx].uses {
+            let facts = &file.facts.filters[idx];
+            for var_use in &facts.uses {
                 needs
                     .vars
                     .entry(var_use.name.clone())
                     .or_default()
                     .push(var_use.clone());
             }
+            needs.lockstep.extend(facts.lockstep.iter().cloned());
         }
         if let Some(filter) = file.filter(key.item) {
             for filter_ref in filter.refs() {
@@ -105,17 +119,49 @@ impl Solver<'_> {
                             .extend(uses.iter().cloned());
                     }
                 }
+                // A group is checked where all its lists are given; one
+                // given only in part here cannot be checked any more.
+                needs.lockstep.extend(
+                    child_needs
+                        .lockstep
+                        .iter()
+                        .filter(|group| {
+                            group
+                                .names()
+                                .all(|name| filter_ref.values(name).next().is_none())
+                        })
+                        .cloned(),
+                );
             }
         }
         for uses in needs.vars.values_mut() {
-            uses.sort_by_key(|var_use| (var_use.file, var_use.span.start, var_use.span.end));
-            uses.dedup_by_key(|var_use| (var_use.file, var_use.span));
+            bound_uses(uses);
         }
+        let mut seen = HashSet::new();
+        needs.lockstep.retain(|group| {
+            seen.insert((
+                group.iterator,
+                group.names().map(str::to_owned).collect::<Vec<_>>(),
+            ))
+        });
         self.active.remove(&key);
         let needs = Arc::new(needs);
         self.memo.insert(key, Arc::clone(&needs));
         needs
     }
+}
+
+/// Sorts `uses` by position and keeps the first [`USES_PER_KIND`] of each
+/// access and value kind.
+fn bound_uses(uses: &mut Vec<VarUse>) {
+    uses.sort_by_key(|var_use| (var_use.file, var_use.span.start, var_use.span.end));
+    uses.dedup_by_key(|var_use| (var_use.file, var_use.span));
+    let mut counts: HashMap<(VarAccess, ValueKind), usize> = HashMap::new();
+    uses.retain(|var_use| {
+        let count = counts.entry((var_use.access, var_use.kind)).or_default();
+        *count += 1;
+        *count <= USES_PER_KIND
+    });
 }
 
 /// The parameters of one name at a reference, in order.
@@ -145,28 +191,51 @@ fn group_params(params: &[Param]) -> Vec<ParamGroup<'_>> {
 /// needs to use them.
 const DRIVER_VARIABLES: [&str; 3] = ["CTRL_IP_LEARNING", "DHCPSERVER", "DHCPSERVERV6"];
 
-pub(crate) fn check_sites(analysis: &Analysis, sites: &[RefSite]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+pub(crate) fn check_sites(
+    analysis: &Analysis,
+    sites: &[RefSite],
+    mut reuse: HashMap<FilterKey, Arc<Vec<Diagnostic>>>,
+) -> HashMap<FilterKey, Arc<Vec<Diagnostic>>> {
+    let mut by_item: HashMap<FilterKey, Arc<Vec<Diagnostic>>> = HashMap::new();
+    let mut fresh: HashMap<FilterKey, Vec<Diagnostic>> = HashMap::new();
     for site in sites {
-        let groups = group_params(&site.filter_ref.params);
-        let bad_reserved = reserved_values(site, &groups, &mut out);
-        let target = &site.filter_ref.filter.value;
-        let Some(child) = analysis.resolve(target) else {
+        if by_item.contains_key(&site.item) {
             continue;
-        };
-        let Some(child_needs) = analysis.needs(child) else {
-            continue;
-        };
-        let is_binding = site.from.is_none();
-        unused_params(site, &groups, child_needs, is_binding, &mut out);
-        indexes(site, &groups, child_needs, &mut out);
-        iterators(site, &groups, child_needs, &mut out);
-        value_kinds(site, &groups, child_needs, &bad_reserved, &mut out);
-        if is_binding {
-            missing(site, child_needs, &mut out);
         }
+        if let Some(reused) = reuse.remove(&site.item) {
+            by_item.insert(site.item, reused);
+            continue;
+        }
+        check_site(analysis, site, fresh.entry(site.item).or_default());
     }
-    out
+    // Items without diagnostics are kept too, so that the next rebuild
+    // can reuse them.
+    by_item.extend(
+        fresh
+            .into_iter()
+            .map(|(item, diagnostics)| (item, Arc::new(diagnostics))),
+    );
+    by_item
+}
+
+fn check_site(analysis: &Analysis, site: &RefSite, out: &mut Vec<Diagnostic>) {
+    let groups = group_params(&site.filter_ref.params);
+    let bad_reserved = reserved_values(site, &groups, out);
+    let target = &site.filter_ref.filter.value;
+    let Some(child) = analysis.resolve(target) else {
+        return;
+    };
+    let Some(child_needs) = analysis.needs(child) else {
+        return;
+    };
+    let is_binding = site.from.is_none();
+    unused_params(site, &groups, child_needs, is_binding, out);
+    indexes(site, &groups, child_needs, out);
+    iterators(site, &groups, child_needs, out);
+    value_kinds(site, &groups, child_needs, &bad_reserved, out);
+    if is_binding {
+        missing(site, child_needs, out);
+    }
 }
 
 /// NWF213; returns the spans of the values it reported.
@@ -333,61 +402,49 @@ fn iterators(
     child_needs: &Needs,
     out: &mut Vec<Diagnostic>,
 ) {
-    let count_of: HashMap<&str, &ParamGroup> =
+    let given: HashMap<&str, &ParamGroup> =
         groups.iter().map(|group| (group.name, group)).collect();
-    // (file, rule, iterator) -> the uses of variables given here.
-    let mut by_rule: BTreeMap<(crate::span::FileId, u32, u32), Vec<&VarUse>> = BTreeMap::new();
-    for (name, uses) in &child_needs.vars {
-        if !count_of.contains_key(name.as_str()) {
-            continue;
-        }
-        for var_use in uses {
-            if let VarAccess::Iterator(iterator) = var_use.access {
-                by_rule
-                    .entry((var_use.file, var_use.rule, iterator))
-                    .or_default()
-                    .push(var_use);
-            }
-        }
-    }
     let mut reported: BTreeSet<(&str, &str, u32)> = BTreeSet::new();
-    for ((_, _, iterator), uses) in by_rule {
-        let Some(first) = uses.first() else {
+    for lockstep in &child_needs.lockstep {
+        let Some(members) = lockstep
+            .uses
+            .iter()
+            .map(|var_use| Some((var_use, *given.get(var_use.name.as_str())?)))
+            .collect::<Option<Vec<_>>>()
+        else {
             continue;
         };
-        let first_group = count_of[first.name.as_str()];
-        let Some(other) = uses.iter().find(|var_use| {
-            count_of[var_use.name.as_str()].params.len() != first_group.params.len()
-        }) else {
+        let Some(&(first_use, first)) = members.first() else {
             continue;
         };
-        let other_group = count_of[other.name.as_str()];
-        let (a, b) = if first_group.name < other_group.name {
-            (first_group, other_group)
-        } else {
-            (other_group, first_group)
+        let Some(&(other_use, other)) = members
+            .iter()
+            .find(|(_, group)| group.params.len() != first.params.len())
+        else {
+            continue;
         };
-        if !reported.insert((a.name, b.name, iterator)) {
+        let iterator = lockstep.iterator;
+        if !reported.insert((first.name, other.name, iterator)) {
             continue;
         }
         out.push(
             Diagnostic::new(
                 Code::IteratorLengthMismatch,
                 site.file,
-                a.params[0].name.span,
+                first.params[0].name.span,
                 format!(
                     "`{}` has {} values and `{}` has {}, but a rule of `{}` walks both with iterator @{iterator}",
-                    a.name,
-                    a.params.len(),
-                    b.name,
-                    b.params.len(),
-                    first.filter
+                    first.name,
+                    first.params.len(),
+                    other.name,
+                    other.params.len(),
+                    first_use.filter
                 ),
             )
-            .with_label(format!("{} values", a.params.len()))
-            .with_related(site.file, b.params[0].name.span, format!("{} values", b.params.len()))
-            .with_related(first.file, first.span, format!("`${}` read here", first.name))
-            .with_related(other.file, other.span, format!("`${}` read here", other.name))
+            .with_label(format!("{} values", first.params.len()))
+            .with_related(site.file, other.params[0].name.span, format!("{} values", other.params.len()))
+            .with_related(first_use.file, first_use.span, format!("`${}` read here", first_use.name))
+            .with_related(other_use.file, other_use.span, format!("`${}` read here", other_use.name))
             .with_help("give both lists the same length, or read them with different iterators (`[@1]`, `[@2]`) to get every combination"),
         );
     }
@@ -473,12 +530,20 @@ fn missing(site: &RefSite, child_needs: &Needs, out: &mut Vec<Diagnostic>) {
                 format!("`${name}` read here in `{}`", var_use.filter),
             );
         }
-        let help = if name == "IP" {
-            "give `IP`, or drop `CTRL_IP_LEARNING='none'` so that libvirt learns it".to_string()
-        } else {
-            format!(
+        let help = match (name.as_str(), site.text_form) {
+            ("IP", false) => {
+                "give `IP`, or drop `CTRL_IP_LEARNING='none'` so that libvirt learns it".to_string()
+            }
+            ("IP", true) => {
+                "give `IP`, or drop `CTRL_IP_LEARNING = none` so that libvirt learns it".to_string()
+            }
+            (_, false) => format!(
                 "give `{name}` a value at the binding (`<parameter name='{name}' value='...'/>`)"
-            )
+            ),
+            (_, true) => format!(
+                "give `{name}` a value at the binding (`ref {} {name} = ...`)",
+                filter_ref.filter.value
+            ),
         };
         out.push(diagnostic.with_help(help));
     }

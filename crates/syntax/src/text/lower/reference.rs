@@ -73,16 +73,12 @@ impl Lowerer<'_> {
                                 self.report(diagnostic);
                             }
                             for item in &list.items {
-                                params.push(Param {
-                                    name: key.clone(),
-                                    value: param_value(item),
-                                });
+                                for value in split_list_word(item) {
+                                    self.push_param(&mut params, &key, &value);
+                                }
                             }
                         }
-                        Some(value) => params.push(Param {
-                            name: key,
-                            value: param_value(value),
-                        }),
+                        Some(value) => self.push_param(&mut params, &key, value),
                     }
                 }
                 Atom::Word(word, span) if is_param_name(word) => {
@@ -110,10 +106,7 @@ impl Lowerer<'_> {
                             _ => Vec::new(),
                         };
                         for value in &values {
-                            params.push(Param {
-                                name: key.clone(),
-                                value: param_value(value),
-                            });
+                            self.push_param(&mut params, &key, value);
                         }
                     }
                     self.report(diagnostic);
@@ -127,6 +120,37 @@ impl Lowerer<'_> {
             params,
             span: line.span,
         })
+    }
+
+    /// Adds one parameter value, unless libvirt would ignore it: libvirt
+    /// keeps only values made of letters, digits and `_.:` (the XML reader
+    /// drops the others too).
+    fn push_param(
+        &mut self,
+        params: &mut Vec<Param>,
+        name: &Spanned<String>,
+        value: &AstValue<'_>,
+    ) {
+        let value = param_value(value);
+        if is_libvirt_param_value(&value.value) {
+            params.push(Param {
+                name: name.clone(),
+                value,
+            });
+            return;
+        }
+        let diagnostic = self
+            .error(
+                Code::TextIgnoredByLibvirt,
+                value.span,
+                format!(
+                    "libvirt ignores parameter {} with value `{}`: values consist of letters, digits and _.:",
+                    name.value, value.value
+                ),
+            )
+            .with_label("unusable parameter value")
+            .with_help("a parameter passes a plain value (an address, a number, a name); variables of the referencing filter reach the referenced one without being passed");
+        self.report(diagnostic);
     }
 
     pub(super) fn unclosed_list(&mut self, span: Span) {
@@ -151,4 +175,27 @@ fn param_value(value: &AstValue<'_>) -> Spanned<String> {
 
 fn is_param_name(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_libvirt_param_value(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
+}
+
+/// A list item written without spaces after its commas (`[a,b]`) lexes as
+/// one word; inside a list the commas separate values all the same.
+fn split_list_word<'src>(value: &AstValue<'src>) -> Vec<AstValue<'src>> {
+    let AstValue::Word(word, span) = value else {
+        return vec![value.clone()];
+    };
+    let mut start = span.start();
+    word.split(',')
+        .map(|part| {
+            let item = AstValue::Word(part, Span::new(start, start + part.len()));
+            start += part.len() + 1;
+            item
+        })
+        .collect()
 }
