@@ -1,6 +1,12 @@
 //! One module per `nwf` subcommand: its clap arguments and its `run`.
 
+pub mod apply;
+pub mod bind;
 pub mod check;
 pub mod convert;
 pub mod explain;
+pub mod flush;
 pub mod fmt;
+pub mod graph;
+pub mod status;
+pub mod unbind;

@@ -5,6 +5,7 @@
 mod cmd;
 mod files;
 mod front_end;
+mod nft;
 mod render;
 
 use std::process::ExitCode;
@@ -25,6 +26,12 @@ enum Command {
     Convert(cmd::convert::Args),
     Explain(cmd::explain::Args),
     Fmt(cmd::fmt::Args),
+    Graph(cmd::graph::Args),
+    Apply(cmd::apply::Args),
+    Bind(cmd::bind::Args),
+    Unbind(cmd::unbind::Args),
+    Status(cmd::status::Args),
+    Flush(cmd::flush::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -45,6 +52,12 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
+        Command::Apply(args) => cmd::apply::run(&args),
+        Command::Bind(args) => cmd::bind::run(&args),
+        Command::Unbind(args) => cmd::unbind::run(&args),
+        Command::Status(args) => cmd::status::run(&args),
+        Command::Flush(args) => cmd::flush::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

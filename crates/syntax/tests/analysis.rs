@@ -1,7 +1,8 @@
 //! Data-driven workspace analysis tests.
 //!
 //! Each folder under `tests/fixtures/analysis/` is one workspace: its `.xml`
-//! and `.nwf` files plus the stock filter library. Its diagnostics, rendered
+//! and `.nwf` files plus the embedded stock filter library
+//! (`nwf_syntax::stock`). Its diagnostics, rendered
 //! as plain text with `file:line:col` for every label, are snapshotted in
 //! `diagnostics.snap` beside the files. Every case also checks that all
 //! spans lie inside their files and that building the workspace
@@ -14,57 +15,10 @@ use std::path::{Path, PathBuf};
 
 use nwf_syntax::diagnostic::Diagnostic;
 use nwf_syntax::workspace::{graph, render};
-use nwf_syntax::{Code, Workspace};
+use nwf_syntax::{Code, Workspace, stock};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis")
-}
-
-/// The libvirt reference data, used in place (see the repository's test
-/// rules): `$NWF_LIBVIRT_REF`, or `<repo>/../shared/reference/libvirt`.
-fn libvirt_ref() -> Option<PathBuf> {
-    let dir = std::env::var_os("NWF_LIBVIRT_REF").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/libvirt"),
-        PathBuf::from,
-    );
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "libvirt reference data missing at {} (set NWF_LIBVIRT_REF)",
-        dir.display()
-    );
-    eprintln!(
-        "skipped: libvirt reference data not found at {}",
-        dir.display()
-    );
-    None
-}
-
-/// The 24 stock filters, read from the libvirt reference data.
-fn stock_files(reference: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    for sub in ["src/nwfilter/xml", "examples/xml/nwfilter"] {
-        let Ok(entries) = fs::read_dir(reference.join(sub)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|ext| ext == "xml") {
-                let name = path
-                    .file_name()
-                    .expect("a file")
-                    .to_string_lossy()
-                    .into_owned();
-                let text = fs::read_to_string(&path).expect("stock filter is UTF-8");
-                files.push((format!("<stock>/{name}"), text));
-            }
-        }
-    }
-    files.sort();
-    assert_eq!(files.len(), 24, "the 24 stock filters");
-    files
 }
 
 fn case_files(case: &Path) -> Vec<(String, String)> {
@@ -100,11 +54,9 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-fn workspace(stock: &[(String, String)], files: &[(String, String)]) -> Workspace {
+fn stock_workspace(files: &[(String, String)]) -> Workspace {
     let mut workspace = Workspace::default();
-    for (path, text) in stock {
-        workspace.set_stock_file(path, text.clone());
-    }
+    stock::load_into(&mut workspace);
     for (path, text) in files {
         workspace.set_file(path, text.clone());
     }
@@ -147,10 +99,6 @@ fn assert_spans_in_bounds(workspace: &Workspace, diagnostics: &[Diagnostic], cas
 
 #[test]
 fn analysis_fixtures() {
-    let Some(reference) = libvirt_ref() else {
-        return;
-    };
-    let stock = stock_files(&reference);
     let mut covered = BTreeSet::new();
     for case in cases() {
         let name = case
@@ -160,7 +108,7 @@ fn analysis_fixtures() {
             .into_owned();
         let files = case_files(&case);
         assert!(!files.is_empty(), "{name}: no .xml or .nwf files");
-        let workspace = workspace(&stock, &files);
+        let workspace = stock_workspace(&files);
         let diagnostics = workspace.diagnostics();
         assert_spans_in_bounds(&workspace, &diagnostics, &name);
         covered.extend(diagnostics.iter().map(|diagnostic| diagnostic.code));
@@ -176,7 +124,7 @@ fn analysis_fixtures() {
 
         // Incremental updates end where a fresh build does: set every file
         // to something else first, query, then set the real text.
-        let mut incremental = workspace_with_stock(&stock);
+        let mut incremental = stock_workspace(&[]);
         for (path, text) in &files {
             incremental.set_file(path, text.replace("filter", "filtre"));
         }
@@ -223,17 +171,9 @@ fn analysis_fixtures() {
     assert!(missing.is_empty(), "no fixture case produces {missing:?}");
 }
 
-fn workspace_with_stock(stock: &[(String, String)]) -> Workspace {
-    workspace(stock, &[])
-}
-
 #[test]
 fn every_stock_filter_checks_clean() {
-    let Some(reference) = libvirt_ref() else {
-        return;
-    };
-    let stock = stock_files(&reference);
-    let workspace = workspace_with_stock(&stock);
+    let workspace = stock_workspace(&[]);
     let diagnostics = workspace.diagnostics();
     assert!(
         diagnostics.is_empty(),
@@ -241,8 +181,12 @@ fn every_stock_filter_checks_clean() {
         render::render_all(&workspace, &diagnostics)
     );
     // Every stock filter resolves its whole tree.
-    for (path, _) in &stock {
-        let file = workspace.file_id(Path::new(path)).expect("stock file set");
+    assert_eq!(stock::FILTERS.len(), 24);
+    for stock_filter in stock::FILTERS {
+        let file = workspace
+            .file_id(&stock_filter.path())
+            .expect("stock file set");
+        assert!(workspace.file(file).is_stock());
         for filter in workspace.file(file).document().filters() {
             let tree = workspace.filter_tree(&filter.name.value).expect("defined");
             assert!(
@@ -256,11 +200,7 @@ fn every_stock_filter_checks_clean() {
 
 #[test]
 fn graph_of_clean_traffic() {
-    let Some(reference) = libvirt_ref() else {
-        return;
-    };
-    let stock = stock_files(&reference);
-    let workspace = workspace_with_stock(&stock);
+    let workspace = stock_workspace(&[]);
     let tree = workspace
         .filter_tree("clean-traffic")
         .expect("stock filter");
@@ -271,4 +211,61 @@ fn graph_of_clean_traffic() {
     assert_eq!(needs, ["IP", "MAC"]);
     insta::assert_snapshot!("clean_traffic_text", graph::render_text(&tree));
     insta::assert_snapshot!("clean_traffic_dot", graph::render_dot(&tree));
+}
+
+/// The repository's `examples/` check clean with the stock library: each
+/// `.nwf` on its own (it holds its filters and bindings), each `NAME.xml`
+/// together with `NAME.binding.xml` when there is one.
+#[test]
+fn repository_examples_check_clean() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut paths: Vec<PathBuf> = fs::read_dir(&examples)
+        .expect("examples/ exists")
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    let mut checked = 0;
+    for path in &paths {
+        let name = path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        let mut group = vec![path.clone()];
+        if name.ends_with(".binding.xml") {
+            continue;
+        }
+        match path.extension().and_then(|ext| ext.to_str()) {
+            Some("xml") => {
+                let stem = name.trim_end_matches(".xml");
+                let binding = examples.join(format!("{stem}.binding.xml"));
+                if binding.exists() {
+                    group.push(binding);
+                }
+            }
+            Some("nwf") => {}
+            _ => continue,
+        }
+        let files: Vec<(String, String)> = group
+            .iter()
+            .map(|path| {
+                let name = path
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned();
+                (name, fs::read_to_string(path).expect("example is UTF-8"))
+            })
+            .collect();
+        let workspace = stock_workspace(&files);
+        let diagnostics = workspace.diagnostics();
+        assert!(
+            diagnostics.is_empty(),
+            "{name}:\n{}",
+            render::render_all(&workspace, &diagnostics)
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no examples found in {}", examples.display());
 }

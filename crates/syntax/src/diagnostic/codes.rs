@@ -122,6 +122,11 @@ codes! {
     XmlUnexpectedText = "NWF017", Warning, "unexpected text",
         "Text inside an nwfilter element other than <uuid>, <name> has no meaning and is \
          ignored.";
+    XmlBadFilterName = "NWF018", Warning, "filter name is not an XML name",
+        "libvirt's schema requires a filter name to be an XML name (a letter or `_`, then \
+         letters, digits, `_`, `-`, `.`); libvirt also stores each filter in a file named \
+         after it. Names with blanks, slashes or quotes may be accepted by the parser but \
+         break validation, file storage and references.";
     // ---- NWF1xx: text language ----------------------------------------------
     TextUnexpectedChar = "NWF100", Error, "unexpected character",
         "A character that starts no token of the text form. Names, numbers, addresses and \

@@ -170,9 +170,10 @@ fn node_line(node: &TreeNode) -> String {
             ..
         } => {
             let stock = if *is_stock { ", stock" } else { "" };
+            let plural = if *rules == 1 { "" } else { "s" };
             let _ = write!(
                 line,
-                "  [chain {chain}, priority {priority}, {rules} rules{stock}]"
+                "  [chain {chain}, priority {priority}, {rules} rule{plural}{stock}]"
             );
             if node.needs.is_empty() {
                 line.push_str("  needs nothing");

@@ -23,9 +23,21 @@ impl Spans {
     fn spanned<T>(&mut self, value: T) -> Spanned<T> {
         Spanned::new(value, self.next())
     }
+
+    /// Where the next span starts, to open a node that contains others.
+    fn mark(&self) -> usize {
+        self.0 + 1
+    }
+
+    /// A span from `mark` over everything handed out since.
+    fn since(&mut self, mark: usize) -> Span {
+        self.0 += 2;
+        Span::new(mark, self.0 + 1)
+    }
 }
 
 fn rule(spans: &mut Spans, protocol: Protocol, attrs: &[(Attr, Value)]) -> Entry {
+    let start = spans.mark();
     Entry::Rule(Rule {
         action: spans.spanned(Action::Accept),
         direction: spans.spanned(Direction::In),
@@ -42,7 +54,7 @@ fn rule(spans: &mut Spans, protocol: Protocol, attrs: &[(Attr, Value)]) -> Entry
                 })
                 .collect(),
         }),
-        span: spans.next(),
+        span: spans.since(start),
     })
 }
 
@@ -51,6 +63,7 @@ fn var(name: &str) -> Value {
 }
 
 fn filter_ref(spans: &mut Spans, target: &str, params: &[(&str, &str)]) -> FilterRef {
+    let start = spans.mark();
     FilterRef {
         filter: spans.spanned(target.to_string()),
         params: params
@@ -60,10 +73,12 @@ fn filter_ref(spans: &mut Spans, target: &str, params: &[(&str, &str)]) -> Filte
                 value: spans.spanned((*value).to_string()),
             })
             .collect(),
-        span: spans.next(),
+        span: spans.since(start),
     }
 }
 
+/// A filter; its span covers only its name's end (tests that look things
+/// up by position widen it over the entries).
 fn filter(spans: &mut Spans, name: &str, entries: Vec<Entry>) -> Item {
     Item::Filter(Filter {
         name: spans.spanned(name.to_string()),
@@ -289,4 +304,97 @@ fn a_change_below_reaches_the_unchanged_files_above() {
     let child = filter(&mut spans, "child", vec![uses]);
     set(&mut workspace, "child.xml", vec![child]);
     assert!(codes(&workspace).is_empty());
+}
+
+#[test]
+fn the_graph_marks_unknown_filters_and_cycles() {
+    use super::graph::{TreeNodeKind, render_dot, render_text};
+    let mut spans = Spans::default();
+    let mut workspace = Workspace::default();
+    let to_b = Entry::Ref(filter_ref(&mut spans, "b", &[("X", "1"), ("X", "2")]));
+    let to_missing = Entry::Ref(filter_ref(&mut spans, "missing", &[]));
+    let a = filter(&mut spans, "a", vec![to_b, to_missing]);
+    let back = Entry::Ref(filter_ref(&mut spans, "a", &[]));
+    let b = filter(&mut spans, "b", vec![back]);
+    set(&mut workspace, "f.xml", vec![a, b]);
+    let tree = workspace.filter_tree("a").expect("defined");
+    let kinds: Vec<&TreeNodeKind> = tree.root.children.iter().map(|child| &child.kind).collect();
+    assert!(matches!(
+        kinds[..],
+        [TreeNodeKind::Filter { .. }, TreeNodeKind::Unknown]
+    ));
+    assert_eq!(tree.root.children[0].children[0].kind, TreeNodeKind::Cycle);
+    let text = render_text(&tree);
+    assert!(text.contains("b (X=[1, 2])"), "{text}");
+    assert!(text.contains("missing  [unknown filter]"), "{text}");
+    assert!(text.contains("a  [cycle: already on this path]"), "{text}");
+    let dot = render_dot(&tree);
+    assert!(
+        dot.contains("\"a\" -> \"b\" [label=\"X=[1, 2]\"];"),
+        "{dot}"
+    );
+    assert!(dot.contains("\"b\" -> \"a\";"), "{dot}");
+    assert!(workspace.filter_tree("missing").is_none());
+}
+
+#[test]
+fn symbols_are_found_under_the_cursor() {
+    use super::Symbol;
+    let mut spans = Spans::default();
+    let mut workspace = Workspace::default();
+    let start = spans.mark();
+    let uses = rule(&mut spans, Protocol::Ip, &[(Attr::SrcIpAddr, var("IP"))]);
+    let entry = Entry::Ref(filter_ref(&mut spans, "other", &[("PORT", "80")]));
+    let mut item = filter(&mut spans, "f", vec![uses, entry]);
+    if let Item::Filter(filter_ir) = &mut item {
+        filter_ir.span = spans.since(start);
+    }
+    let Item::Filter(filter_ir) = &item else {
+        unreachable!("built as a filter")
+    };
+    let name_span = filter_ir.name.span;
+    let Some(Entry::Rule(rule_ir)) = filter_ir.entries.first() else {
+        unreachable!("built with a rule first")
+    };
+    let value_span = rule_ir.protocol.as_ref().expect("a protocol").attrs[0]
+        .value
+        .span;
+    let Some(Entry::Ref(ref_ir)) = filter_ir.entries.get(1) else {
+        unreachable!("built with a reference second")
+    };
+    let target_span = ref_ir.filter.span;
+    let param_span = ref_ir.params[0].name.span;
+    set(&mut workspace, "f.xml", vec![item]);
+    let file = workspace
+        .file_id(std::path::Path::new("f.xml"))
+        .expect("set");
+    let at = |span: Span| workspace.symbol_at(file, span.start());
+    assert_eq!(
+        at(name_span),
+        Some(Symbol::FilterDefinition {
+            name: "f".into(),
+            span: name_span
+        })
+    );
+    assert_eq!(
+        at(value_span),
+        Some(Symbol::Variable {
+            name: "IP".into(),
+            span: value_span
+        })
+    );
+    assert_eq!(
+        at(target_span),
+        Some(Symbol::FilterReference {
+            name: "other".into(),
+            span: target_span
+        })
+    );
+    assert_eq!(
+        at(param_span),
+        Some(Symbol::Parameter {
+            name: "PORT".into(),
+            span: param_span
+        })
+    );
 }

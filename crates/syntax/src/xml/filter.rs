@@ -15,6 +15,17 @@ pub const MAX_CHAIN_LEN: usize = 12;
 pub(crate) fn lower(cx: &mut Context, element: &Element) -> Filter {
     cx.check_attrs(element, &["name", "chain", "priority"]);
     let name = if let Some(attr) = element.attr("name") {
+        if !is_xml_name(&attr.value) {
+            cx.push(
+                Diagnostic::new(
+                    Code::XmlBadFilterName,
+                    cx.file,
+                    attr.value_span,
+                    format!("filter name `{}` is not an XML name", attr.value),
+                )
+                .with_label("letters, digits, _ - . only, starting with a letter or _"),
+            );
+        }
         Spanned::new(attr.value.clone(), attr.value_span)
     } else {
         cx.missing_attr(element, "name");
@@ -245,6 +256,16 @@ pub(crate) fn canonical_uuid(text: &str) -> Option<String> {
         &lower[16..20],
         &lower[20..32]
     ))
+}
+
+/// An XML `NCName` restricted to ASCII (non-ASCII letters are accepted
+/// without checking their class).
+fn is_xml_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.') || !c.is_ascii())
 }
 
 fn is_var_name(text: &str) -> bool {
