@@ -177,6 +177,19 @@ mod tests {
     }
 
     #[test]
+    fn comments_never_contain_double_hyphens() {
+        let text = "<!-- a---b -- c- --><filter name='f'/>";
+        let (document, _) = parse_xml(FileId(0), text);
+        let written = write_xml(&document, &WriteOptions::default());
+        assert!(
+            written.starts_with("<!-- a- - -b - - c- -->\n"),
+            "{written}"
+        );
+        let (again, _) = parse_xml(FileId(0), &written);
+        assert_eq!(write_xml(&again, &WriteOptions::default()), written);
+    }
+
+    #[test]
     fn domain_interfaces_become_bindings() {
         let domain = "<domain><name>vm</name><uuid>d54df46f1ab54a2286184560ef5fac2c</uuid>\
                       <devices><interface type='network'><mac address='52:54:0:1:2:3'/>\

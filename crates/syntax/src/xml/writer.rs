@@ -22,8 +22,15 @@ fn indent(level: usize, out: &mut String) {
 pub(crate) fn comment(text: &str, level: usize, out: &mut String) {
     indent(level, out);
     out.push_str("<!-- ");
-    // `--` cannot appear inside an XML comment.
-    out.push_str(&text.replace("--", "- -"));
+    // `--` cannot appear inside an XML comment: separate every such pair.
+    let mut previous = ' ';
+    for ch in text.chars() {
+        if ch == '-' && previous == '-' {
+            out.push(' ');
+        }
+        out.push(ch);
+        previous = ch;
+    }
     out.push_str(" -->\n");
 }
 
