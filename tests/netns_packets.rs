@@ -738,3 +738,188 @@ fn netns_cli_apply_bind_unbind_flush() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Python program that exits 0 when a UDP datagram arrives on `port`
+/// within three seconds.
+fn udp_listener(port: u16) -> String {
+    format!(
+        "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+         s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n\
+         s.bind(('0.0.0.0',{port}))\ns.settimeout(3)\n\
+         try:\n  s.recvfrom(100); sys.exit(0)\nexcept Exception: sys.exit(1)\n"
+    )
+}
+
+/// A Python program sending one UDP datagram from `sport` to `dst`:`dport`
+/// through the normal socket layer.
+fn udp_sender(sport: u16, dst: &str, dport: u16) -> String {
+    format!(
+        "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+         s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n\
+         s.bind(('0.0.0.0',{sport}))\nfor _ in range(3): s.sendto(b'nwf',('{dst}',{dport}))\n"
+    )
+}
+
+/// A Python program writing one raw Ethernet frame on `eth0` carrying
+/// UDP from 0.0.0.0:`sport` to 255.255.255.255:`dport` (a DHCP request's
+/// addressing), from MAC `mac`.
+fn dhcp_like_frame(mac: &str, sport: u16, dport: u16) -> String {
+    format!(
+        "import socket,struct\n\
+         def csum(b):\n  b=b+b'\\0'*(len(b)%2)\n  s=sum(struct.unpack('!%dH'%(len(b)//2),b))\n  s=(s>>16)+(s&0xffff); s+=s>>16\n  return ~s&0xffff\n\
+         payload=b'nwf'\nudp=struct.pack('!HHHH',{sport},{dport},8+len(payload),0)+payload\n\
+         ip=struct.pack('!BBHHHBBH4s4s',0x45,0,20+len(udp),1,0,64,17,0,bytes(4),b'\\xff'*4)\n\
+         ip=ip[:10]+struct.pack('!H',csum(ip))+ip[12:]\n\
+         eth=b'\\xff'*6+bytes.fromhex('{mac_hex}')+b'\\x08\\x00'\n\
+         s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\ns.bind(('eth0',0))\n\
+         for _ in range(3): s.send(eth+ip+udp)\n",
+        mac_hex = mac.replace(':', "")
+    )
+}
+
+impl Lab {
+    /// Whether a datagram sent by `send` (run in guest `from`) reaches a
+    /// listener on `port` in guest `to`.
+    fn udp_reaches(&self, from: usize, send: &str, to: usize, port: u16) -> bool {
+        let mut listener = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.guests[to],
+                "python3",
+                "-c",
+                &udp_listener(port),
+            ])
+            .spawn()
+            .expect("python3 runs");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(self.guest(from, &["python3", "-c", send]), "sender runs");
+        listener.wait().expect("listener finishes").success()
+    }
+}
+
+const INCOMING_ONLY: &str = "<filter name='nwf-test-incoming' chain='root'>
+  <filterref filter='allow-incoming-ipv4'/>
+  <rule action='accept' direction='inout'><mac protocolid='arp'/></rule>
+  <rule action='drop' direction='inout' priority='1000'/>
+</filter>";
+
+#[test]
+fn netns_allow_incoming_ipv4() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    lab.apply(&Library::load(&[INCOMING_ONLY]).script("nwf-test-incoming", guest0_vars()));
+    assert!(
+        lab.udp_reaches(1, &udp_sender(40000, GUEST_IP[0], 5000), 0, 5000),
+        "IPv4 to the guest passes"
+    );
+    assert!(
+        !lab.udp_reaches(0, &udp_sender(40001, GUEST_IP[1], 5001), 1, 5001),
+        "IPv4 from the guest is dropped"
+    );
+}
+
+const DHCP_ONLY: &str = "<filter name='nwf-test-dhcp' chain='root'>
+  <filterref filter='allow-dhcp'/>
+  <rule action='accept' direction='inout'><mac protocolid='arp'/></rule>
+  <rule action='drop' direction='inout' priority='1000'/>
+</filter>";
+
+#[test]
+fn netns_allow_dhcp() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    lab.apply(&Library::load(&[DHCP_ONLY]).script("nwf-test-dhcp", guest0_vars()));
+    assert!(
+        lab.udp_reaches(0, &dhcp_like_frame(GUEST_MAC[0], 68, 67), 1, 67),
+        "a DHCP request (0.0.0.0:68 -> broadcast:67) leaves the guest"
+    );
+    assert!(
+        !lab.udp_reaches(0, &dhcp_like_frame(GUEST_MAC[0], 68, 5002), 1, 5002),
+        "other broadcast UDP from 0.0.0.0 is dropped"
+    );
+    assert!(
+        lab.udp_reaches(1, &udp_sender(67, GUEST_IP[0], 68), 0, 68),
+        "a DHCP reply (from port 67 to port 68) reaches the guest"
+    );
+    assert!(
+        !lab.udp_reaches(1, &udp_sender(5003, GUEST_IP[0], 68), 0, 68),
+        "UDP from another port does not"
+    );
+}
+
+#[test]
+fn netns_clean_traffic_gateway() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    let bridge_mac = {
+        let output = run(&[
+            "ip",
+            "netns",
+            "exec",
+            &lab.bridge,
+            "cat",
+            "/sys/class/net/br0/address",
+        ]);
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let mut vars = guest0_vars();
+    vars.insert("GATEWAY_MAC".to_owned(), vec![bridge_mac]);
+    lab.apply(&Library::load(&[]).script("clean-traffic-gateway", vars));
+    assert!(
+        lab.ping(0, "10.77.0.254"),
+        "traffic to and from the gateway passes"
+    );
+    assert!(
+        !lab.ping(0, GUEST_IP[1]),
+        "traffic to another guest is dropped"
+    );
+    assert!(
+        !lab.ping(1, GUEST_IP[0]),
+        "traffic from another guest is dropped"
+    );
+}
+
+#[test]
+fn netns_examples_pass_the_kernel_check() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut bindings: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .expect("examples folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            name.ends_with(".binding.xml")
+                || path
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("nwf"))
+        })
+        .collect();
+    bindings.sort();
+    assert!(!bindings.is_empty());
+    let filter_dir = examples.to_string_lossy().into_owned();
+    for binding in bindings {
+        let binding = binding.to_string_lossy().into_owned();
+        let output = nwf_in(
+            &lab,
+            &["apply", "--check", "--filter-dir", &filter_dir, &binding],
+        );
+        assert!(
+            output.status.success(),
+            "{binding}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
