@@ -14,7 +14,9 @@ fn main() {
     for _ in 0..rounds {
         for text in &texts {
             let (document, _) = nwf_syntax::xml::parse_xml(nwf_syntax::FileId(0), text);
-            written += nwf_syntax::xml::write_xml(&document, &Default::default()).len();
+            written +=
+                nwf_syntax::xml::write_xml(&document, &nwf_syntax::xml::WriteOptions::default())
+                    .len();
             bytes += text.len();
         }
     }
