@@ -355,15 +355,22 @@ impl Workspace {
     }
 
     fn sort_diagnostics(&self, diagnostics: &mut [Diagnostic]) {
+        let path = |file: FileId| self.get_file(file).map(|source| source.path.as_path());
         diagnostics.sort_by(|a, b| {
-            let path = |d: &Diagnostic| self.get_file(d.file()).map(|file| file.path.clone());
-            (path(a), a.span().start, a.span().end, a.code, &a.message).cmp(&(
-                path(b),
-                b.span().start,
-                b.span().end,
-                b.code,
-                &b.message,
-            ))
+            (
+                path(a.file()),
+                a.span().start,
+                a.span().end,
+                a.code,
+                &a.message,
+            )
+                .cmp(&(
+                    path(b.file()),
+                    b.span().start,
+                    b.span().end,
+                    b.code,
+                    &b.message,
+                ))
         });
     }
 
