@@ -8,5 +8,6 @@ pub mod explain;
 pub mod flush;
 pub mod fmt;
 pub mod graph;
+pub mod lsp;
 pub mod status;
 pub mod unbind;

@@ -32,6 +32,7 @@ enum Command {
     Unbind(cmd::unbind::Args),
     Status(cmd::status::Args),
     Flush(cmd::flush::Args),
+    Lsp(cmd::lsp::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Unbind(args) => cmd::unbind::run(&args),
         Command::Status(args) => cmd::status::run(&args),
         Command::Flush(args) => cmd::flush::run(&args),
+        Command::Lsp(args) => cmd::lsp::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -342,34 +342,6 @@ pub fn value_kind(kind: ValueKind) -> &'static str {
     }
 }
 
-/// The symbolic values a kind accepts besides numbers and variables, in
-/// the spelling libvirt writes; empty for kinds that take none.
-pub fn value_names(kind: ValueKind) -> &'static [&'static str] {
-    use ValueKind as K;
-    match kind {
-        K::MacProtocolId | K::VlanEncapProtocol => &["arp", "rarp", "ipv4", "ipv6", "vlan"],
-        K::IpProtocol => &[
-            "tcp", "udp", "udplite", "esp", "ah", "icmp", "igmp", "sctp", "icmpv6",
-        ],
-        K::ArpOpcode => &[
-            "Request",
-            "Reply",
-            "Request_Reverse",
-            "Reply_Reverse",
-            "DRARP_Request",
-            "DRARP_Reply",
-            "DRARP_Error",
-            "InARP_Request",
-            "ARP_NAK",
-        ],
-        K::Boolean => &["true", "false"],
-        K::State => &["NEW", "ESTABLISHED", "RELATED", "INVALID", "NONE"],
-        K::TcpFlags => &["SYN", "ACK", "URG", "PSH", "FIN", "RST", "NONE", "ALL"],
-        K::IpsetFlags => &["src", "dst"],
-        _ => &[],
-    }
-}
-
 pub fn action(action: Action) -> &'static str {
     match action {
         Action::Drop => "Discards a matching packet silently; nothing after this rule sees it.",

@@ -24,7 +24,9 @@ pub use printer::print_text;
 /// Parses a `.nwf` file into the IR, with every diagnostic (in source order).
 pub fn parse_text(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let tokens = parser::to_input(lexer::lex(file, text, &mut diagnostics));
+    let mut tokens = lexer::lex(file, text, &mut diagnostics);
+    lexer::limit_nesting(file, &mut tokens, &mut diagnostics);
+    let tokens = parser::to_input(tokens);
     let tree = parser::parse(file, &tokens, text.len(), &mut diagnostics);
     let document = lower::lower(file, text, &tree, &mut diagnostics);
     diagnostics

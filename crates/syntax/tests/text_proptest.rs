@@ -417,3 +417,16 @@ proptest! {
         let _ = parse_text(FileId(0), &text);
     }
 }
+
+/// Nesting is bounded before the recursive parser sees it: hostile depths
+/// give one diagnostic, not a stack overflow.
+#[test]
+fn deep_nesting_never_overflows_the_stack() {
+    for depth in [17, 1_000, 100_000] {
+        for open in ["filter x {", "{", "["] {
+            let text = format!("{}{}", open.repeat(depth), "}".repeat(depth));
+            let (_, diagnostics) = parse_text(FileId(0), &text);
+            assert!(!diagnostics.is_empty(), "depth {depth} of {open:?}");
+        }
+    }
+}

@@ -134,6 +134,53 @@ pub fn lex<'src>(
     tokens
 }
 
+/// How deeply `{}` blocks may nest before the lexer stops treating braces
+/// as braces. Valid files nest one level; the limit keeps the recursive
+/// parser's stack bounded on hostile input.
+pub const MAX_NESTING: usize = 16;
+
+/// Turns braces nested deeper than [`MAX_NESTING`] (and the braces that
+/// close them) into [`Token::Error`], with one diagnostic.
+pub fn limit_nesting(
+    file: FileId,
+    tokens: &mut [(Token<'_>, Span)],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut depth = 0usize;
+    let mut too_deep = 0usize;
+    let mut reported = false;
+    for (token, span) in tokens.iter_mut() {
+        match token {
+            Token::LBrace if depth >= MAX_NESTING => {
+                *token = Token::Error;
+                too_deep += 1;
+                if !reported {
+                    reported = true;
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::TextMisplaced,
+                            file,
+                            *span,
+                            "blocks nested too deeply",
+                        )
+                        .with_label(format!("more than {MAX_NESTING} levels of `{{`"))
+                        .with_help(
+                            "filters and bindings do not nest; close each block before the next",
+                        ),
+                    );
+                }
+            }
+            Token::LBrace => depth += 1,
+            Token::RBrace if too_deep > 0 => {
+                *token = Token::Error;
+                too_deep -= 1;
+            }
+            Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
 fn plural(found: &str) -> &'static str {
     if found.chars().count() > 1 { "s" } else { "" }
 }

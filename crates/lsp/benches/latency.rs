@@ -1,0 +1,193 @@
+//! Latency of the language server on a generated workspace of 10,000
+//! rules (50 text files and 50 XML files of 100 rules each, the filters
+//! referencing one another in a chain), measured through the protocol
+//! with an in-process server, as an editor sees it:
+//!
+//! - edit to diagnostics: a `didChange` on an open file until the
+//!   `publishDiagnostics` for that version arrives (debounce set to 0, so
+//!   this is analysis and protocol cost; editors add the configured delay);
+//! - hover, go to definition and completion round trips.
+//!
+//! Run: `cargo bench -p nwf-lsp --bench latency`. Prints median and p95 in
+//! milliseconds. Not a test: nothing here asserts on time.
+
+#[path = "../tests/support/rpc.rs"]
+mod rpc;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+const FILES_PER_FORM: usize = 50;
+const RULES_PER_FILTER: usize = 100;
+
+fn text_filter(idx: usize) -> String {
+    let mut out = format!("filter f{idx} chain ipv4 {{\n");
+    for rule in 0..RULES_PER_FILTER {
+        let _ = writeln!(
+            out,
+            "    in accept tcp srcipaddr = $IP dstportstart = {} priority {}",
+            1000 + rule,
+            rule % 900
+        );
+    }
+    if idx + 1 < 2 * FILES_PER_FORM {
+        let _ = writeln!(out, "    ref f{} IP = $IP", idx + 1);
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn xml_filter(idx: usize) -> String {
+    let mut out = format!("<filter name='f{idx}' chain='ipv4'>\n");
+    for rule in 0..RULES_PER_FILTER {
+        let _ = writeln!(
+            out,
+            "  <rule action='accept' direction='in' priority='{}'>\n    <udp srcipaddr='$IP' dstportstart='{}'/>\n  </rule>",
+            rule % 900,
+            2000 + rule
+        );
+    }
+    if idx + 1 < 2 * FILES_PER_FORM {
+        let _ = writeln!(
+            out,
+            "  <filterref filter='f{}'>\n    <parameter name='IP' value='$IP'/>\n  </filterref>",
+            idx + 1
+        );
+    }
+    out.push_str("</filter>\n");
+    out
+}
+
+fn write_workspace(root: &Path) {
+    std::fs::create_dir_all(root).expect("workspace dir");
+    for idx in 0..2 * FILES_PER_FORM {
+        if idx % 2 == 0 {
+            std::fs::write(root.join(format!("f{idx}.nwf")), text_filter(idx)).expect("write");
+        } else {
+            std::fs::write(root.join(format!("f{idx}.xml")), xml_filter(idx)).expect("write");
+        }
+    }
+    std::fs::write(
+        root.join("binding.nwf"),
+        "bind vnet0 mac 52:54:00:11:22:33 {\n    ref f0 IP = 10.0.0.2\n}\n",
+    )
+    .expect("write");
+}
+
+fn summary(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = samples[samples.len() / 2];
+    let p95 = samples[(samples.len() * 95).div_ceil(100).saturating_sub(1)];
+    println!(
+        "{name:<22} n={:<4} median {:>8.2} ms   p95 {:>8.2} ms",
+        samples.len(),
+        ms(median),
+        ms(p95)
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let root = std::env::temp_dir().join(format!("nwf-lsp-latency-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    write_workspace(&root);
+    let uri = |name: &str| {
+        tower_lsp::lsp_types::Url::from_file_path(root.join(name))
+            .expect("absolute")
+            .to_string()
+    };
+    let mut client = rpc::in_process();
+    let started = Instant::now();
+    client
+        .initialize(
+            Some(&uri("")),
+            json!({"diagnosticsDelayMs": 0, "cacheDir": root.join(".cache")}),
+        )
+        .await;
+    let text_uri = uri("f0.nwf");
+    let text = text_filter(0);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": text_uri, "languageId": "nwf", "version": 1, "text": text}}),
+    );
+    client.diagnostics(&text_uri, Some(1)).await;
+    println!(
+        "workspace: {} rules in {} files; initialize to first diagnostics {:.0} ms",
+        2 * FILES_PER_FORM * RULES_PER_FILTER,
+        2 * FILES_PER_FORM + 1,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+
+    // Edit to diagnostics: type a space at the end of line 2, then delete it.
+    let mut samples = Vec::new();
+    for version in 2..62 {
+        client.clear_notifications();
+        let change = if version % 2 == 0 {
+            json!({"range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 4}}, "text": " "})
+        } else {
+            json!({"range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 5}}, "text": ""})
+        };
+        let sent = Instant::now();
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": text_uri, "version": version}, "contentChanges": [change]}),
+        );
+        client.diagnostics(&text_uri, Some(version)).await;
+        samples.push(sent.elapsed());
+    }
+    summary("edit -> diagnostics", samples);
+
+    // The `ref f1` line is the last line before `}`.
+    let ref_line = RULES_PER_FILTER + 1;
+    let requests = [
+        (
+            "hover (filter ref)",
+            "textDocument/hover",
+            json!({"line": ref_line, "character": 9}),
+        ),
+        (
+            "definition",
+            "textDocument/definition",
+            json!({"line": ref_line, "character": 9}),
+        ),
+        (
+            "hover (attribute)",
+            "textDocument/hover",
+            json!({"line": 1, "character": 24}),
+        ),
+        (
+            "completion (attrs)",
+            "textDocument/completion",
+            json!({"line": 1, "character": 4 + "in accept tcp ".len()}),
+        ),
+    ];
+    for (name, method, position) in requests {
+        let mut samples = Vec::new();
+        for _ in 0..100 {
+            let sent = Instant::now();
+            let result = client
+                .request(
+                    method,
+                    json!({"textDocument": {"uri": text_uri}, "position": position}),
+                )
+                .await;
+            samples.push(sent.elapsed());
+            assert!(!result.is_null(), "{name} gave no answer");
+        }
+        summary(name, samples);
+    }
+    client.shutdown().await;
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -1,0 +1,29 @@
+//! `nwf lsp`: the language server, speaking the Language Server Protocol
+//! on stdin and stdout until the editor disconnects. All the work is in
+//! the nwf-lsp crate; this only starts it.
+
+use crate::Outcome;
+
+/// Run the language server on stdin/stdout (for editors).
+///
+/// Editors start it themselves; see docs/editors.md for VS Code, Neovim
+/// and Helix. Logs go to stderr; stdout carries the protocol only.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Accepted for compatibility with clients that always pass it; stdio
+    /// is the only transport.
+    #[arg(long)]
+    stdio: bool,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    let _ = args.stdio;
+    match nwf_lsp::run_blocking() {
+        Ok(()) => Outcome::Clean,
+        Err(err) => {
+            eprintln!("nwf lsp: cannot start: {err}");
+            Outcome::Failure
+        }
+    }
+}
