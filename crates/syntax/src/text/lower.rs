@@ -13,7 +13,7 @@ mod filter;
 mod reference;
 mod rule;
 
-use super::ast::{Atom, Block, File, Line, Node};
+use super::ast::{Atom, Block, Comment as AstComment, File, Line, Node};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::ir::{Comment, Document, Item};
 use crate::span::{FileId, Span};
@@ -111,8 +111,8 @@ impl Lowerer<'_> {
         let mut index = 0;
         while index < nodes.len() {
             match &nodes[index] {
-                Node::Comment(_) => {
-                    let (comment, next) = self.comment_run(nodes, index);
+                Node::Comment(first) => {
+                    let (comment, next) = self.comment_run(nodes, index, first);
                     items.push(Item::Comment(comment));
                     index = next;
                     continue;
@@ -133,13 +133,15 @@ impl Lowerer<'_> {
         items
     }
 
-    /// Merges the comment at `nodes[start]` with the full-line comments on
+    /// Merges the comment `first` at `nodes[start]` with the full-line comments on
     /// the lines right below it into one IR comment. Returns it and the
     /// index after the run.
-    pub(super) fn comment_run(&self, nodes: &[Node<'_>], start: usize) -> (Comment, usize) {
-        let Node::Comment(first) = &nodes[start] else {
-            unreachable!("comment_run is called on a comment")
-        };
+    pub(super) fn comment_run(
+        &self,
+        nodes: &[Node<'_>],
+        start: usize,
+        first: &AstComment<'_>,
+    ) -> (Comment, usize) {
         let mut lines = vec![comment_line(first.text)];
         let mut span = first.span;
         let mut next = start + 1;

@@ -240,6 +240,17 @@ impl Builder<'_> {
 
     fn text_node(&mut self, start: usize, end: usize, cdata: bool) {
         let raw = self.text.get(start..end).unwrap_or("");
+        // Indentation between elements is most of a document's text; it
+        // means nothing, so it is not stored. Blank text right after other
+        // text (between two entity references) is kept.
+        let follows_text = self
+            .stack
+            .last()
+            .and_then(|parent| parent.children.last())
+            .is_some_and(|node| matches!(node, Node::Text { .. }));
+        if !cdata && !follows_text && raw.bytes().all(is_xml_space) {
+            return;
+        }
         let text = if cdata {
             raw.get(9..raw.len().saturating_sub(3))
                 .unwrap_or("")

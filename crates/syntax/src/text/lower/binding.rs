@@ -53,8 +53,8 @@ impl Lowerer<'_> {
         let nodes = &block.body;
         while index < nodes.len() {
             match &nodes[index] {
-                Node::Comment(_) => {
-                    let (comment, next) = self.comment_run(nodes, index);
+                Node::Comment(first) => {
+                    let (comment, next) = self.comment_run(nodes, index, first);
                     comments.push(comment);
                     index = next;
                     continue;

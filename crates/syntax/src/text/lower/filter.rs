@@ -79,8 +79,8 @@ impl Lowerer<'_> {
         let mut index = 0;
         while index < nodes.len() {
             match &nodes[index] {
-                Node::Comment(_) => {
-                    let (comment, next) = self.comment_run(nodes, index);
+                Node::Comment(first) => {
+                    let (comment, next) = self.comment_run(nodes, index, first);
                     filter.entries.push(Entry::Comment(comment));
                     index = next;
                     continue;

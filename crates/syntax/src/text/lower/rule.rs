@@ -147,11 +147,11 @@ impl Lowerer<'_> {
                             .any(|spec| spec.attr.as_str() == *word)
                         {
                             // `dstportstart 80`: the `=` is missing; read it as if it were there.
-                            let value = atoms.next().map(|atom| match atom {
-                                Atom::Word(text, span) => AstValue::Word(text, *span),
-                                Atom::Var(text, span) => AstValue::Var(text, *span),
-                                Atom::Str(text, span) => AstValue::Str(text.clone(), *span),
-                                _ => unreachable!("matched above"),
+                            let value = atoms.next().and_then(|atom| match atom {
+                                Atom::Word(text, span) => Some(AstValue::Word(text, *span)),
+                                Atom::Var(text, span) => Some(AstValue::Var(text, *span)),
+                                Atom::Str(text, span) => Some(AstValue::Str(text.clone(), *span)),
+                                _ => None,
                             });
                             let diagnostic = self
                                 .error(
