@@ -327,7 +327,7 @@ impl Lab {
     /// address) to a listener on `to_ip`:`port` in guest `to`.
     fn tcp(&self, from: usize, source: Option<&str>, to: usize, port: u16) -> bool {
         let listener = format!(
-            "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',{port}))\ns.listen(1)\ns.settimeout(4)\ntry:\n  c,_=s.accept(); c.sendall(b'ok'); c.close()\nexcept Exception: pass\n"
+            "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',{port}))\ns.listen(1)\nprint('ready',flush=True)\ns.settimeout(4)\ntry:\n  c,_=s.accept(); c.sendall(b'ok'); c.close()\nexcept Exception: pass\n"
         );
         let mut server = Command::new("ip")
             .args([
@@ -338,9 +338,10 @@ impl Lab {
                 "-c",
                 &listener,
             ])
+            .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs");
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        wait_ready(&mut server);
         let bind = source.map_or_else(String::new, |source| format!("s.bind(('{source}',0))\n"));
         let client = format!(
             "import socket,sys\ns=socket.socket()\ns.settimeout(2)\n{bind}try:\n  s.connect(('{}',{port})); sys.exit(0 if s.recv(2)==b'ok' else 1)\nexcept Exception: sys.exit(1)\n",
@@ -351,6 +352,16 @@ impl Lab {
         let _ = server.wait();
         connected
     }
+}
+
+/// Blocks until a listener started by the tests prints its `ready` line
+/// (it has bound its socket), so that no packet is sent too early.
+fn wait_ready(child: &mut std::process::Child) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("listener stdout is piped");
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+    assert_eq!(line.trim(), "ready", "the listener started");
 }
 
 impl Drop for Lab {
@@ -745,7 +756,7 @@ fn udp_listener(port: u16) -> String {
     format!(
         "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
          s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n\
-         s.bind(('0.0.0.0',{port}))\ns.settimeout(3)\n\
+         s.bind(('0.0.0.0',{port}))\nprint('ready',flush=True)\ns.settimeout(3)\n\
          try:\n  s.recvfrom(100); sys.exit(0)\nexcept Exception: sys.exit(1)\n"
     )
 }
@@ -756,7 +767,7 @@ fn udp_sender(sport: u16, dst: &str, dport: u16) -> String {
     format!(
         "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
          s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n\
-         s.bind(('0.0.0.0',{sport}))\nfor _ in range(3): s.sendto(b'nwf',('{dst}',{dport}))\n"
+         s.bind(('0.0.0.0',{sport}))\nimport time\nfor _ in range(5): s.sendto(b'nwf',('{dst}',{dport})); time.sleep(0.1)\n"
     )
 }
 
@@ -790,9 +801,10 @@ impl Lab {
                 "-c",
                 &udp_listener(port),
             ])
+            .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs");
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        wait_ready(&mut listener);
         assert!(self.guest(from, &["python3", "-c", send]), "sender runs");
         listener.wait().expect("listener finishes").success()
     }

@@ -91,6 +91,17 @@ pub(crate) fn build(
             .definition(name)
             .map(|(file, filter)| Source { file, filter })
     };
+    let all: Vec<(FileId, &nwf_syntax::ir::Binding)> = binding_files
+        .iter()
+        .flat_map(|&file| {
+            workspace
+                .file(file)
+                .document()
+                .bindings()
+                .map(move |binding| (file, binding))
+        })
+        .collect();
+    diagnostics.extend(nwf_backend::instantiate::duplicate_interfaces(&all));
     for &file in binding_files {
         let source = workspace.file(file);
         diagnostics.extend(

@@ -161,6 +161,31 @@ where
     }
 }
 
+/// Errors for interfaces bound more than once among `bindings` (each with
+/// the file it was read from).
+pub fn duplicate_interfaces(bindings: &[(FileId, &Binding)]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<&str, (FileId, Span)> = BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    for (file, binding) in bindings {
+        let name = binding.portdev.value.as_str();
+        if let Some((first_file, first_span)) = seen.get(name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::InterfaceBoundTwice,
+                    *file,
+                    binding.portdev.span,
+                    format!("interface `{name}` is bound twice"),
+                )
+                .with_label("second binding")
+                .with_related(*first_file, *first_span, "first binding"),
+            );
+        } else {
+            seen.insert(name, (*file, binding.portdev.span));
+        }
+    }
+    diagnostics
+}
+
 /// A filter reference's parameters as variables (repeated names form lists).
 pub fn params_to_vars(filterref: &ir::FilterRef) -> Vars {
     let mut vars = Vars::new();

@@ -9,7 +9,9 @@
 //! - hover, go to definition and completion round trips.
 //!
 //! Run: `cargo bench -p nwf-lsp --bench latency`. Prints median and p95 in
-//! milliseconds. Not a test: nothing here asserts on time.
+//! milliseconds. Not a test: nothing here asserts on time. Without
+//! `--bench` (as `cargo test --all-targets` runs it) it does one small
+//! round only, to prove the benchmark still works.
 
 #[path = "../tests/support/rpc.rs"]
 mod rpc;
@@ -20,12 +22,32 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-const FILES_PER_FORM: usize = 50;
-const RULES_PER_FILTER: usize = 100;
+/// The workspace's size and the number of samples.
+#[derive(Clone, Copy)]
+struct Size {
+    files_per_form: usize,
+    rules_per_filter: usize,
+    edits: i64,
+    requests: usize,
+}
 
-fn text_filter(idx: usize) -> String {
+const FULL: Size = Size {
+    files_per_form: 50,
+    rules_per_filter: 100,
+    edits: 60,
+    requests: 100,
+};
+
+const SMOKE: Size = Size {
+    files_per_form: 2,
+    rules_per_filter: 5,
+    edits: 4,
+    requests: 3,
+};
+
+fn text_filter(size: Size, idx: usize) -> String {
     let mut out = format!("filter f{idx} chain ipv4 {{\n");
-    for rule in 0..RULES_PER_FILTER {
+    for rule in 0..size.rules_per_filter {
         let _ = writeln!(
             out,
             "    in accept tcp srcipaddr = $IP dstportstart = {} priority {}",
@@ -33,16 +55,16 @@ fn text_filter(idx: usize) -> String {
             rule % 900
         );
     }
-    if idx + 1 < 2 * FILES_PER_FORM {
+    if idx + 1 < 2 * size.files_per_form {
         let _ = writeln!(out, "    ref f{} IP = $IP", idx + 1);
     }
     out.push_str("}\n");
     out
 }
 
-fn xml_filter(idx: usize) -> String {
+fn xml_filter(size: Size, idx: usize) -> String {
     let mut out = format!("<filter name='f{idx}' chain='ipv4'>\n");
-    for rule in 0..RULES_PER_FILTER {
+    for rule in 0..size.rules_per_filter {
         let _ = writeln!(
             out,
             "  <rule action='accept' direction='in' priority='{}'>\n    <udp srcipaddr='$IP' dstportstart='{}'/>\n  </rule>",
@@ -50,7 +72,7 @@ fn xml_filter(idx: usize) -> String {
             2000 + rule
         );
     }
-    if idx + 1 < 2 * FILES_PER_FORM {
+    if idx + 1 < 2 * size.files_per_form {
         let _ = writeln!(
             out,
             "  <filterref filter='f{}'>\n    <parameter name='IP' value='$IP'/>\n  </filterref>",
@@ -61,13 +83,14 @@ fn xml_filter(idx: usize) -> String {
     out
 }
 
-fn write_workspace(root: &Path) {
+fn write_workspace(size: Size, root: &Path) {
     std::fs::create_dir_all(root).expect("workspace dir");
-    for idx in 0..2 * FILES_PER_FORM {
+    for idx in 0..2 * size.files_per_form {
         if idx % 2 == 0 {
-            std::fs::write(root.join(format!("f{idx}.nwf")), text_filter(idx)).expect("write");
+            std::fs::write(root.join(format!("f{idx}.nwf")), text_filter(size, idx))
+                .expect("write");
         } else {
-            std::fs::write(root.join(format!("f{idx}.xml")), xml_filter(idx)).expect("write");
+            std::fs::write(root.join(format!("f{idx}.xml")), xml_filter(size, idx)).expect("write");
         }
     }
     std::fs::write(
@@ -96,13 +119,18 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run());
+    let size = if std::env::args().any(|arg| arg == "--bench") {
+        FULL
+    } else {
+        SMOKE
+    };
+    runtime.block_on(run(size));
 }
 
-async fn run() {
+async fn run(size: Size) {
     let root = std::env::temp_dir().join(format!("nwf-lsp-latency-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    write_workspace(&root);
+    write_workspace(size, &root);
     let uri = |name: &str| {
         tower_lsp::lsp_types::Url::from_file_path(root.join(name))
             .expect("absolute")
@@ -117,7 +145,7 @@ async fn run() {
         )
         .await;
     let text_uri = uri("f0.nwf");
-    let text = text_filter(0);
+    let text = text_filter(size, 0);
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": text_uri, "languageId": "nwf", "version": 1, "text": text}}),
@@ -125,14 +153,14 @@ async fn run() {
     client.diagnostics(&text_uri, Some(1)).await;
     println!(
         "workspace: {} rules in {} files; initialize to first diagnostics {:.0} ms",
-        2 * FILES_PER_FORM * RULES_PER_FILTER,
-        2 * FILES_PER_FORM + 1,
+        2 * size.files_per_form * size.rules_per_filter,
+        2 * size.files_per_form + 1,
         started.elapsed().as_secs_f64() * 1000.0
     );
 
     // Edit to diagnostics: type a space at the end of line 2, then delete it.
     let mut samples = Vec::new();
-    for version in 2..62 {
+    for version in 2..2 + size.edits {
         client.clear_notifications();
         let change = if version % 2 == 0 {
             json!({"range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 4}}, "text": " "})
@@ -150,7 +178,7 @@ async fn run() {
     summary("edit -> diagnostics", samples);
 
     // The `ref f1` line is the last line before `}`.
-    let ref_line = RULES_PER_FILTER + 1;
+    let ref_line = size.rules_per_filter + 1;
     let requests = [
         (
             "hover (filter ref)",
@@ -175,7 +203,7 @@ async fn run() {
     ];
     for (name, method, position) in requests {
         let mut samples = Vec::new();
-        for _ in 0..100 {
+        for _ in 0..size.requests {
             let sent = Instant::now();
             let result = client
                 .request(

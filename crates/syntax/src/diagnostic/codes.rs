@@ -324,6 +324,9 @@ codes! {
         "`nft` refused the transaction because of this rule (the message says why, e.g. a \
          feature this kernel lacks). Nothing was changed: nftables applies a transaction \
          completely or not at all.";
+    InterfaceBoundTwice = "NWF311", Error, "two bindings for one interface",
+        "Two bindings name the same interface (`portdev`). An interface has exactly one \
+         filter; merge the two filters into one that references both.";
     // ---- NWF9xx: I/O and tooling --------------------------------------------
     Io = "NWF900", Error, "file cannot be read",
         "nwf could not read a file it was given (missing, unreadable, or not UTF-8).";

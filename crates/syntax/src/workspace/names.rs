@@ -32,6 +32,9 @@ fn duplicates(workspace: &Workspace, analysis: &Analysis, out: &mut Vec<Diagnost
         let Some((&first, rest)) = keys.split_first() else {
             continue;
         };
+        if rest.is_empty() {
+            continue;
+        }
         let Some(first_filter) = filter(workspace, first) else {
             continue;
         };
