@@ -53,3 +53,54 @@ pub fn installed() -> Result<nwf_backend::plan::InstalledState, String> {
     let inet = list_table("inet")?;
     nwf_backend::plan::read_installed(bridge.as_deref(), inet.as_deref())
 }
+
+/// `nft list table FAMILY nwf` for both of nwf's tables, as nft prints them;
+/// a missing table contributes nothing.
+pub fn list_tables_text() -> Result<String, String> {
+    let mut listing = String::new();
+    for family in ["bridge", "inet"] {
+        let output = Command::new(program())
+            .args(["list", "table", family, nwf_backend::ruleset::TABLE])
+            .output()
+            .map_err(|err| format!("cannot run {}: {err}", program()))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() {
+            listing.push_str(&String::from_utf8_lossy(&output.stdout));
+        } else if !stderr.contains("No such file or directory") {
+            return Err(format!("nft list table {family} nwf: {}", stderr.trim()));
+        }
+    }
+    Ok(listing)
+}
+
+/// Loads `script` into a fresh, empty network namespace (`unshare --net`)
+/// and lists nwf's tables back, so that the listing has exactly the shape
+/// `nft list` gives for the live kernel. The host's ruleset is not touched.
+pub fn scratch_listing(extra_args: &[&str], script: &str) -> Result<String, String> {
+    let shell = r#"nft="$1"; shift; "$nft" "$@" -f - >/dev/null || exit 3; for family in bridge inet; do "$nft" list table "$family" nwf 2>/dev/null; done; exit 0"#;
+    let mut child = Command::new("unshare")
+        .args(["--net", "sh", "-c", shell, "sh", &program()])
+        .args(extra_args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("cannot run unshare: {err}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("unshare has no standard input")?
+        .write_all(script.as_bytes())
+        .map_err(|err| format!("writing to nft: {err}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|err| format!("waiting for nft: {err}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "cannot load the ruleset into a scratch namespace: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}

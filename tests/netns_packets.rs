@@ -899,7 +899,7 @@ fn netns_clean_traffic_gateway() {
 }
 
 #[test]
-fn netns_examples_pass_the_kernel_check() {
+fn netns_apply_check_reports_drift_for_every_example() {
     if cannot_run().is_some() {
         return;
     }
@@ -924,14 +924,47 @@ fn netns_examples_pass_the_kernel_check() {
     let filter_dir = examples.to_string_lossy().into_owned();
     for binding in bindings {
         let binding = binding.to_string_lossy().into_owned();
-        let output = nwf_in(
-            &lab,
-            &["apply", "--check", "--filter-dir", &filter_dir, &binding],
-        );
+        let check = |expect_same: bool| {
+            let output = nwf_in(
+                &lab,
+                &["apply", "--check", "--filter-dir", &filter_dir, &binding],
+            );
+            let code = output.status.code();
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            if expect_same {
+                assert_eq!(
+                    code,
+                    Some(0),
+                    "{binding}: {stdout}{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                assert!(
+                    stdout.is_empty(),
+                    "{binding}: no difference expected:\n{stdout}"
+                );
+            } else {
+                assert_eq!(
+                    code,
+                    Some(1),
+                    "{binding}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                assert!(
+                    stdout.contains("+table bridge nwf"),
+                    "{binding}: the diff shows the tables to add:\n{stdout}"
+                );
+            }
+        };
+        // Nothing of this binding is installed yet: --check reports the
+        // difference and exits 1; after `apply` the kernel matches it.
+        let _ = nwf_in(&lab, &["flush"]);
+        check(false);
+        let applied = nwf_in(&lab, &["apply", "--filter-dir", &filter_dir, &binding]);
         assert!(
-            output.status.success(),
+            applied.status.success(),
             "{binding}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            String::from_utf8_lossy(&applied.stderr)
         );
+        check(true);
     }
 }

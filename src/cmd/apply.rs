@@ -39,7 +39,9 @@ pub struct Args {
     /// Print the ruleset instead of applying it.
     #[arg(long)]
     dry_run: bool,
-    /// Let nft check the ruleset against the kernel without applying it.
+    /// Apply nothing: compare the ruleset these bindings make with what the
+    /// kernel holds, print the difference, and exit 1 if anything would
+    /// change (for configuration-management runs).
     #[arg(long, conflicts_with = "dry_run")]
     check: bool,
     /// Form of the ruleset handed to nft (and printed by --dry-run).
@@ -198,16 +200,59 @@ pub fn run(args: &Args) -> Outcome {
         nft_args.push("-j");
     }
     if args.check {
+        // First let nft validate the transaction (its refusals are mapped to
+        // the filter rules), then compare what it would install with what
+        // the kernel holds.
         nft_args.push("-c");
+        let validated = finish("apply", &workspace, &nft_args, &script, &origins, || {});
+        if validated != Outcome::Clean {
+            return validated;
+        }
+        nft_args.pop();
+        return compare_with_kernel(&nft_args, &script, ports.len());
     }
     finish("apply", &workspace, &nft_args, &script, &origins, || {
         eprintln!(
-            "nwf apply: {} {} interface{}",
-            if args.check { "checked" } else { "applied" },
+            "nwf apply: applied {} interface{}",
             ports.len(),
             if ports.len() == 1 { "" } else { "s" }
         );
     })
+}
+
+/// `--check`: the difference between nwf's tables in the kernel and the
+/// tables `script` would install, as a unified diff on stdout.
+fn compare_with_kernel(nft_args: &[&str], script: &str, n_ports: usize) -> Outcome {
+    let wanted = match nft::scratch_listing(nft_args, script) {
+        Ok(listing) => listing,
+        Err(message) => {
+            eprintln!("nwf apply: {message}");
+            return Outcome::Failure;
+        }
+    };
+    let installed = match nft::list_tables_text() {
+        Ok(listing) => listing,
+        Err(message) => {
+            eprintln!("nwf apply: {message}");
+            return Outcome::Failure;
+        }
+    };
+    if wanted == installed {
+        eprintln!(
+            "nwf apply: the kernel already holds exactly these bindings ({n_ports} interface{}); nothing would change",
+            if n_ports == 1 { "" } else { "s" }
+        );
+        return Outcome::Clean;
+    }
+    let diff = similar::TextDiff::from_lines(&installed, &wanted);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header("kernel (nwf tables now)", "bindings (after nwf apply)")
+    );
+    eprintln!("nwf apply: the kernel differs from these bindings; `nwf apply` would change it");
+    Outcome::Findings
 }
 
 /// Runs the script through nft and reports the outcome; on refusal, maps
