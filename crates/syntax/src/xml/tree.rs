@@ -95,6 +95,10 @@ struct Builder<'a> {
     failed: bool,
 }
 
+/// How deep elements may nest before the reader gives up (a `<domain>`
+/// with an interface's filter parameters is about six levels deep).
+pub(crate) const MAX_DEPTH: usize = 256;
+
 pub(crate) fn build(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Tree {
     let mut builder = Builder {
         file,
@@ -133,6 +137,18 @@ impl Builder<'_> {
             let event = reader.read_event();
             let end = to_usize(reader.buffer_position()).min(self.text.len());
             match event {
+                Ok(Event::Start(_)) if self.stack.len() >= MAX_DEPTH => {
+                    // Real documents nest a handful of levels; a deeper one is
+                    // hostile or broken, and an unbounded tree would cost
+                    // unbounded stack to drop and to walk.
+                    self.error(
+                        Span::new(start, end),
+                        format!(
+                            "elements nest deeper than {MAX_DEPTH} levels; nwf stops reading here"
+                        ),
+                    );
+                    break;
+                }
                 Ok(Event::Start(_)) => {
                     if let Some(element) = self.open(start, end) {
                         self.stack.push(element);
@@ -410,4 +426,30 @@ fn is_xml_space(byte: u8) -> bool {
 fn trim_one_space(raw: &str) -> &str {
     let raw = raw.strip_prefix(' ').unwrap_or(raw);
     raw.strip_suffix(' ').unwrap_or(raw)
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    #[test]
+    fn hostile_nesting_is_a_diagnostic_not_a_stack_overflow() {
+        let depth = 100_000;
+        let text = format!(
+            "<filter name='a'>{}{}</filter>",
+            "<x>".repeat(depth),
+            "</x>".repeat(depth)
+        );
+        let mut diagnostics = Vec::new();
+        let tree = build(FileId(0), &text, &mut diagnostics);
+        drop(tree);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.code == Code::XmlMalformed && d.message.contains("nest deeper")),
+            "{diagnostics:?}"
+        );
+        let (_, diagnostics) = crate::xml::parse_xml(FileId(0), &"<rule>".repeat(depth));
+        assert!(diagnostics.iter().any(|d| d.is_error()));
+    }
 }
