@@ -450,6 +450,10 @@ mod depth_tests {
             "{diagnostics:?}"
         );
         let (_, diagnostics) = crate::xml::parse_xml(FileId(0), &"<rule>".repeat(depth));
-        assert!(diagnostics.iter().any(|d| d.is_error()));
+        assert!(
+            diagnostics
+                .iter()
+                .any(crate::diagnostic::Diagnostic::is_error)
+        );
     }
 }
