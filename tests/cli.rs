@@ -59,3 +59,29 @@ fn cli_cases() {
         });
     }
 }
+
+/// `nwf apply` looks filters up in libvirt's filter directory (here a
+/// stand-in named by `NWF_SYSTEM_FILTER_DIR`) after the stock library.
+#[test]
+fn apply_reads_the_system_filter_directory() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let run = |system_dir: &str| {
+        Command::new(env!("CARGO_BIN_EXE_nwf"))
+            .args(["apply", "--dry-run", "fixtures/site-binding.nwf"])
+            .current_dir(&dir)
+            .env("NWF_SYSTEM_FILTER_DIR", system_dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("nwf runs")
+    };
+    let with = run("system-filters");
+    assert!(
+        with.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    assert!(String::from_utf8_lossy(&with.stdout).contains("vnet7"));
+    let without = run("");
+    assert_eq!(without.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&without.stdout).is_empty());
+}

@@ -58,15 +58,28 @@ pub enum ScriptFormat {
     Json,
 }
 
-/// The workspace with the stock filters, the filter directories and the
-/// binding files, and the ids of the binding files.
+/// libvirt's filter directory, `/etc/libvirt/nwfilter` (or
+/// `$NWF_SYSTEM_FILTER_DIR`; empty to leave it out), if it exists here.
+fn system_filter_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWF_SYSTEM_FILTER_DIR")
+        .map_or_else(|| PathBuf::from("/etc/libvirt/nwfilter"), PathBuf::from);
+    (!dir.as_os_str().is_empty() && dir.is_dir()).then_some(dir)
+}
+
+/// The workspace with the stock filters, libvirt's filter directory, the
+/// filter directories and the binding files, and the ids of the binding
+/// files.
 pub(crate) fn load(
     bindings: &[PathBuf],
     filter_dirs: &[PathBuf],
 ) -> Result<(Workspace, Vec<FileId>), String> {
     let mut workspace = Workspace::default();
     nwf_syntax::stock::load_into(&mut workspace);
-    for path in files::expand_paths(filter_dirs)? {
+    // libvirt's own filter directory comes after the stock library and
+    // before the --filter-dir folders, when this machine has one.
+    let mut sources: Vec<PathBuf> = system_filter_dir().into_iter().collect();
+    sources.extend_from_slice(filter_dirs);
+    for path in files::expand_paths(&sources)? {
         let text = files::read(&path)?;
         files::add_file(&mut workspace, path, text);
     }
