@@ -2,8 +2,9 @@
 //! the IR.
 //!
 //! An XML document holds one filter or binding, a text file any number, so
-//! text with several of them converts to XML only with `-o DIR` (one file
-//! per filter, `NAME.xml`, and per binding, `PORTDEV.binding.xml`).
+//! text with several of them converts to one XML document each: files with
+//! `-o DIR` (`NAME.xml` per filter, `PORTDEV.binding.xml` per binding), or
+//! on stdout each under a `==> NAME.xml <==` header line.
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +22,9 @@ use crate::{Outcome, files};
 /// kept unless --strip-comments is given; for the text form, what
 /// `nwf fmt` prints. The input's form is chosen by its extension (.nwf is
 /// text, anything else XML). A text file with several filters or bindings
-/// converts to XML only with -o DIR: one NAME.xml per filter and one
-/// PORTDEV.binding.xml per binding.
+/// converts to one XML document each: with -o DIR one NAME.xml per filter
+/// and one PORTDEV.binding.xml per binding; on stdout each document follows
+/// a `==> NAME.xml <==` header line.
 ///
 /// Examples:
 ///   nwf convert --to xml no-arp-spoofing.xml          # canonicalise
@@ -100,15 +102,23 @@ pub fn run(args: &Args) -> Outcome {
         }
         (Target::Xml, None) => {
             let n_items = document.filters().count() + document.bindings().count();
-            if n_items > 1 {
-                eprintln!(
-                    "nwf convert: {} holds {n_items} filters and bindings; an XML document holds one: use -o DIR",
-                    args.file.display()
-                );
-                return Outcome::Failure;
+            if n_items <= 1 {
+                print!("{}", nwf_syntax::xml::write_xml(document, &options));
+                Ok(())
+            } else {
+                // An XML document holds one filter or binding: print each as
+                // its own document under a `==> NAME.xml <==` header line (as
+                // `head` separates files), the names `-o DIR` would use.
+                xml_files(document, &options).map(|outputs| {
+                    for (idx, (name, xml)) in outputs.iter().enumerate() {
+                        if idx > 0 {
+                            println!();
+                        }
+                        println!("==> {name} <==");
+                        print!("{xml}");
+                    }
+                })
             }
-            print!("{}", nwf_syntax::xml::write_xml(document, &options));
-            Ok(())
         }
         (Target::Xml, Some(dir)) => {
             xml_files(document, &options).and_then(|outputs| write_files(dir, outputs))
