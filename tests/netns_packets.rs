@@ -472,6 +472,31 @@ fn netns_clean_traffic() {
     assert!(!lab.ping(0, GUEST_IP[1]), "spoofed MAC dropped");
 }
 
+/// clean-traffic allows IPv4 and ARP only: IPv6 from and to the guest is
+/// dropped, while IPv6 between the same guests works without the filter.
+#[test]
+fn netns_clean_traffic_drops_ipv6() {
+    if cannot_run().is_some() {
+        return;
+    }
+    let lab = Lab::new();
+    for (idx, address) in ["fd77::10/64", "fd77::11/64"].into_iter().enumerate() {
+        assert!(lab.guest(
+            idx,
+            &["ip", "-6", "addr", "add", address, "dev", "eth0", "nodad"]
+        ));
+    }
+    let ping6 = |from: usize, to: &str| {
+        lab.guest(from, &["ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", to])
+    };
+    assert!(ping6(1, "fd77::10"), "without a filter IPv6 passes");
+    lab.apply(&Library::load(&[]).script("clean-traffic", guest0_vars()));
+    lab.flush_neighbours();
+    assert!(lab.ping(0, GUEST_IP[1]), "IPv4 still passes");
+    assert!(!ping6(0, "fd77::11"), "IPv6 from the guest is dropped");
+    assert!(!ping6(1, "fd77::10"), "IPv6 to the guest is dropped");
+}
+
 const STATEFUL: &str = "<filter name='nwf-test-stateful' chain='root'>
   <rule action='accept' direction='out' priority='100'><tcp/></rule>
   <rule action='accept' direction='inout' priority='200'><arp/></rule>
