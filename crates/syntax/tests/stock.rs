@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use nwf_syntax::ir::{Entry, Filter};
 use nwf_syntax::stock;
 use nwf_syntax::xml::parse_xml;
-use nwf_syntax::{FileId, Span, Spanned};
+use nwf_syntax::{FileId, Spanned};
 
 /// The filter as it behaves: comments dropped and every default libvirt
 /// fills in made explicit (our files are canonical XML, which spells the
@@ -28,21 +28,14 @@ fn meaning(filter: &Filter) -> Filter {
         .map_or(chain.default_priority(), |priority| priority.value);
     filter.chain = Some(Spanned::synthetic(chain));
     filter.priority = Some(Spanned::synthetic(priority));
-    // Node spans (unlike `Spanned` values) take part in equality.
-    filter.span = Span::default();
     for entry in &mut filter.entries {
-        match entry {
-            Entry::Rule(rule) => {
-                rule.span = Span::default();
-                rule.priority = Some(Spanned::synthetic(rule.priority_or_default()));
-                rule.statematch = Some(Spanned::synthetic(rule.statematch_enabled()));
-                // Attribute order inside an element carries no meaning.
-                if let Some(protocol) = &mut rule.protocol {
-                    protocol.attrs.sort_by_key(|attr| attr.attr.value);
-                }
+        if let Entry::Rule(rule) = entry {
+            rule.priority = Some(Spanned::synthetic(rule.priority_or_default()));
+            rule.statematch = Some(Spanned::synthetic(rule.statematch_enabled()));
+            // Attribute order inside an element carries no meaning.
+            if let Some(protocol) = &mut rule.protocol {
+                protocol.attrs.sort_by_key(|attr| attr.attr.value);
             }
-            Entry::Ref(filter_ref) => filter_ref.span = Span::default(),
-            Entry::Comment(_) => {}
         }
     }
     filter
