@@ -1,16 +1,55 @@
 //! CLI behaviour, data-driven: every `tests/cli/*.case` file is one run of
 //! the real `nwf` binary. The file's first line holds the arguments
-//! (whitespace-separated); the rest, if any, is fed to stdin. The run's exit
-//! code, stdout and stderr are compared with the case's insta snapshot.
-//! Commands run in `tests/cli/`, so cases name fixtures relative to it.
+//! (whitespace-separated), optionally preceded by `NAME=VALUE` words that
+//! set environment variables, as in a shell; the rest, if any, is fed to
+//! stdin. The run's exit code, stdout and stderr are compared with the
+//! case's insta snapshot. Commands run in `tests/cli/`, so cases name
+//! fixtures relative to it.
+//!
+//! No run reads the host's configuration: [`nwf`] points libvirt's filter
+//! directory (`NWF_SYSTEM_FILTER_DIR`) at nothing unless a case names a
+//! fixture folder for it, and the cache and home directories at an empty
+//! scratch folder.
+
+#[path = "cli/refused.rs"]
+mod refused;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// `tests/cli/`, where every run starts.
+fn cli_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli")
+}
+
+/// A scratch folder of this test process (not cleaned: it lives under the
+/// system's temporary directory and holds only small copies).
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nwf-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// The `nwf` binary, run in `tests/cli/` with a controlled environment:
+/// no colour, no libvirt filter directory, an empty cache and home.
+fn nwf() -> Command {
+    let home = scratch().join("home");
+    std::fs::create_dir_all(&home).expect("scratch home");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nwf"));
+    command
+        .current_dir(cli_dir())
+        .env("NO_COLOR", "1")
+        .env("NWF_SYSTEM_FILTER_DIR", "")
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_CONFIG_HOME", home.join(".config"));
+    command
+}
 
 #[test]
 fn cli_cases() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let dir = cli_dir();
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/cli exists")
         .map(|entry| entry.expect("readable entry").path())
@@ -20,11 +59,15 @@ fn cli_cases() {
     assert!(!cases.is_empty(), "no CLI cases found in {}", dir.display());
     for case in cases {
         let text = std::fs::read_to_string(&case).expect("case is UTF-8");
-        let (args, stdin) = text.split_once('\n').unwrap_or((&text, ""));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nwf"))
-            .args(args.split_whitespace())
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
+        let (line, stdin) = text.split_once('\n').unwrap_or((&text, ""));
+        let mut words = line.split_whitespace().peekable();
+        let mut command = nwf();
+        while let Some((name, value)) = words.peek().and_then(|word| word.split_once('=')) {
+            command.env(name, value);
+            words.next();
+        }
+        let mut child = command
+            .args(words)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -37,14 +80,23 @@ fn cli_cases() {
             .write_all(stdin.as_bytes())
             .expect("stdin written");
         let output = child.wait_with_output().expect("nwf finishes");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        // Help texts name the directory; a file in it must never show up.
+        assert!(
+            !stdout.contains("/etc/libvirt/nwfilter/")
+                && !stderr.contains("/etc/libvirt/nwfilter/"),
+            "{}: the host's libvirt configuration leaked into the run",
+            case.display()
+        );
         let rendered = format!(
-            "$ nwf {args}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            "$ nwf {line}\nexit: {}\n--- stdout\n{stdout}--- stderr\n{stderr}",
             output
                 .status
                 .code()
                 .map_or_else(|| "signal".to_owned(), |code| code.to_string()),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
         );
         let name = case
             .file_stem()
@@ -61,27 +113,34 @@ fn cli_cases() {
 }
 
 /// `nwf apply` looks filters up in libvirt's filter directory (here a
-/// stand-in named by `NWF_SYSTEM_FILTER_DIR`) after the stock library.
+/// stand-in named by `NWF_SYSTEM_FILTER_DIR`) after the stock library, and
+/// `nwf check` reads the same directory.
 #[test]
-fn apply_reads_the_system_filter_directory() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
-    let run = |system_dir: &str| {
-        Command::new(env!("CARGO_BIN_EXE_nwf"))
-            .args(["apply", "--dry-run", "fixtures/site-binding.nwf"])
-            .current_dir(&dir)
+fn apply_and_check_read_the_system_filter_directory() {
+    let run = |command: &str, system_dir: &str| {
+        let mut args = vec![command];
+        if command == "apply" {
+            args.push("--dry-run");
+        }
+        args.push("fixtures/site-binding.nwf");
+        nwf()
+            .args(&args)
             .env("NWF_SYSTEM_FILTER_DIR", system_dir)
-            .env("NO_COLOR", "1")
             .output()
             .expect("nwf runs")
     };
-    let with = run("system-filters");
+    let with = run("apply", "system-filters");
     assert!(
         with.status.success(),
         "{}",
         String::from_utf8_lossy(&with.stderr)
     );
     assert!(String::from_utf8_lossy(&with.stdout).contains("vnet7"));
-    let without = run("");
+    let without = run("apply", "");
     assert_eq!(without.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&without.stdout).is_empty());
+    assert_eq!(run("check", "system-filters").status.code(), Some(0));
+    let check_without = run("check", "");
+    assert_eq!(check_without.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check_without.stdout).contains("NWF202"));
 }
