@@ -13,15 +13,14 @@
 
 #[path = "cli/refused.rs"]
 mod refused;
+#[path = "support/refused_cases.rs"]
+mod refused_cases;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
-/// `tests/cli/`, where every run starts.
-fn cli_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli")
-}
+use refused_cases::cli_dir;
+use std::process::{Command, Stdio};
 
 /// A scratch folder of this test process (not cleaned: it lives under the
 /// system's temporary directory and holds only small copies).

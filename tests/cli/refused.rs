@@ -20,25 +20,13 @@
 //! The kernel side (the ruleset stays byte for byte) is
 //! `tests/netns_failclosed.rs`, over the same folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use nwf_syntax::{Code, Severity};
 
+use super::refused_cases::{self, PLACES, Place, Staged};
 use super::{cli_dir, nwf, scratch};
-
-/// The binding every case is applied with, relative to `tests/cli/`.
-const BINDING: &str = "fixtures/refused/probe-binding.xml";
-
-/// Where a case's filter source is put.
-#[derive(Clone, Copy, Debug)]
-enum Place {
-    SystemDir,
-    FilterDir,
-    CommandLine,
-}
-
-const PLACES: [Place; 3] = [Place::SystemDir, Place::FilterDir, Place::CommandLine];
 
 /// The refusing commands, each without its sources.
 const REFUSING: [&[&str]; 3] = [
@@ -46,19 +34,6 @@ const REFUSING: [&[&str]; 3] = [
     &["apply", "--check"],
     &["bind", "--dry-run"],
 ];
-
-fn cases() -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(cli_dir().join("refused"))
-        .expect("tests/cli/refused exists")
-        .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|ext| ext == "xml" || ext == "nwf")
-        })
-        .collect();
-    cases.sort();
-    cases
-}
 
 /// `error` or `widening`, and the code, from a case's file name.
 fn expectation(case: &Path) -> (String, Code) {
@@ -72,21 +47,11 @@ fn expectation(case: &Path) -> (String, Code) {
     (kind, code)
 }
 
-/// Runs `nwf` with `command` and the case (staged in `dir`) in `place`.
-fn run(command: &[&str], place: Place, dir: &Path, file: &Path, extra: &[&str]) -> Output {
+/// Runs `nwf` with `command`, `extra` options and the case in `place`.
+fn run(command: &[&str], place: Place, case: &Staged, extra: &[&str]) -> Output {
     let mut nwf = nwf();
     nwf.args(command).args(extra);
-    match place {
-        Place::SystemDir => {
-            nwf.env("NWF_SYSTEM_FILTER_DIR", dir).arg(BINDING);
-        }
-        Place::FilterDir => {
-            nwf.arg("--filter-dir").arg(dir).arg(BINDING);
-        }
-        Place::CommandLine => {
-            nwf.arg(BINDING).arg(file);
-        }
-    }
+    case.place(&mut nwf, place);
     nwf.output().expect("nwf runs")
 }
 
@@ -121,49 +86,40 @@ fn sorted(blocks: &[String]) -> Vec<&String> {
 
 #[test]
 fn refused_everywhere_and_check_agrees() {
-    let cases = cases();
+    let cases = refused_cases::cases();
     assert!(cases.len() >= 40, "the refused folder lost cases");
     let root = scratch().join("refused");
     let mut covered = Vec::new();
     for case in &cases {
         let (kind, code) = expectation(case);
-        let name = case
-            .file_stem()
-            .expect("a file")
-            .to_string_lossy()
-            .into_owned();
+        let staged = refused_cases::stage(case, &root);
+        let (name, dir) = (staged.name.as_str(), staged.dir.as_path());
         match kind.as_str() {
             "error" => assert_eq!(code.default_severity(), Severity::Error, "{name}"),
             "widening" => assert!(code.widens_rule(), "{name}: {code} does not widen a rule"),
             other => panic!("{name}: unknown kind {other}"),
         }
         covered.push(code);
-        // A folder of its own, so that the case is the only file in it.
-        let dir = root.join(&name);
-        std::fs::create_dir_all(&dir).expect("case folder");
-        let file = dir.join(case.file_name().expect("a file"));
-        std::fs::copy(case, &file).expect("case copied");
-
         // The diagnostics come in the order the files were loaded, which
         // depends on the place: across places they are compared as sets.
         let mut reference: Option<String> = None;
         for place in PLACES {
             let mut in_place: Option<String> = None;
             for command in REFUSING {
-                let output = run(command, place, &dir, &file, &[]);
+                let output = run(command, place, &staged, &[]);
                 let what = format!("{name}: {} with the case in {place:?}", command.join(" "));
                 assert_eq!(
                     output.status.code(),
                     Some(1),
                     "{what}\n{}",
-                    text(&output.stderr, &dir)
+                    text(&output.stderr, dir)
                 );
                 assert!(
                     output.stdout.is_empty(),
                     "{what}: printed {}",
-                    text(&output.stdout, &dir)
+                    text(&output.stdout, dir)
                 );
-                let stderr = text(&output.stderr, &dir).replace("nwf bind:", "nwf apply:");
+                let stderr = text(&output.stderr, dir).replace("nwf bind:", "nwf apply:");
                 assert!(
                     stderr.contains(&format!("[{code}]")),
                     "{what}: no {code}\n{stderr}"
@@ -182,25 +138,25 @@ fn refused_everywhere_and_check_agrees() {
                     "{name}: the diagnostics depend on where the case is"
                 ),
             }
-            let check = run(&["check"], place, &dir, &file, &[]);
+            let check = run(&["check"], place, &staged, &[]);
             assert_eq!(
                 check.status.code(),
                 Some(1),
                 "{name}: check in {place:?} passes"
             );
             assert_eq!(
-                blocks(&text(&check.stdout, &dir)),
+                blocks(&text(&check.stdout, dir)),
                 blocks(&applied),
                 "{name}: check and apply disagree with the case in {place:?}"
             );
-            let lenient_apply = run(&["apply", "--dry-run"], place, &dir, &file, &["--lenient"]);
-            let lenient_check = run(&["check"], place, &dir, &file, &["--lenient"]);
+            let lenient_apply = run(&["apply", "--dry-run"], place, &staged, &["--lenient"]);
+            let lenient_check = run(&["check"], place, &staged, &["--lenient"]);
             let expected = i32::from(kind != "widening");
             assert_eq!(
                 lenient_apply.status.code(),
                 Some(expected),
                 "{name}: apply --lenient in {place:?}\n{}",
-                text(&lenient_apply.stderr, &dir)
+                text(&lenient_apply.stderr, dir)
             );
             assert_eq!(
                 lenient_check.status.code(),
