@@ -16,6 +16,7 @@ mod refused;
 #[path = "support/refused_cases.rs"]
 mod refused_cases;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -142,4 +143,67 @@ fn apply_and_check_read_the_system_filter_directory() {
     let check_without = run("check", "");
     assert_eq!(check_without.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&check_without.stdout).contains("NWF202"));
+}
+
+/// libvirt installs its own copies of the stock filters in its filter
+/// directory. A copy (here nwf's stock filters respelled as installed
+/// copies are: no comments, a UUID of their own, default rule priorities
+/// left out) replaces nothing: `check` gives no NWF201 for it. A file that
+/// differs from the stock filter still gets the hint, once.
+#[test]
+fn check_gives_no_hint_for_libvirts_copies_of_stock_filters() {
+    let dir = scratch().join("system-copies");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    for (idx, filter) in nwf_syntax::stock::FILTERS.iter().enumerate() {
+        let body = filter
+            .source
+            .split_once("-->")
+            .map_or(filter.source, |(_, rest)| rest);
+        let mut copy = String::new();
+        for line in body.trim_start().lines() {
+            if line.trim_start().starts_with("<rule") {
+                copy.push_str(&line.replace(" priority='500'", ""));
+            } else {
+                copy.push_str(line);
+            }
+            copy.push('\n');
+            if line.starts_with("<filter") {
+                let _ = writeln!(copy, "  <uuid>00000000-0000-4000-8000-{idx:012}</uuid>");
+            }
+        }
+        assert_ne!(copy, filter.source);
+        std::fs::write(dir.join(filter.file_name()), copy).expect("copy written");
+    }
+    let check = |system_dir: &std::path::Path| {
+        nwf()
+            .args(["check", "fixtures/web.xml"])
+            .env("NWF_SYSTEM_FILTER_DIR", system_dir)
+            .output()
+            .expect("nwf runs")
+    };
+    let copies = check(&dir);
+    assert_eq!(copies.status.code(), Some(0));
+    assert!(
+        copies.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&copies.stdout)
+    );
+
+    let clean_traffic = dir.join("clean-traffic.xml");
+    let text = std::fs::read_to_string(&clean_traffic).expect("copy readable");
+    let changed = text.replace("  <filterref filter='qemu-announce-self'/>\n", "");
+    assert_ne!(
+        changed, text,
+        "the copy of clean-traffic should lose its last reference"
+    );
+    std::fs::write(&clean_traffic, changed).expect("copy changed");
+    let differing = check(&dir);
+    let stdout = String::from_utf8_lossy(&differing.stdout);
+    assert_eq!(differing.status.code(), Some(0));
+    assert_eq!(stdout.matches("[NWF201]").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("`clean-traffic` replaces the stock filter"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
