@@ -117,10 +117,11 @@ pub fn review(loaded: &Loaded, policy: Policy) -> Review {
     };
     let mut bound = Vec::new();
     for (file, binding) in bindings {
-        let clean = !tainted.contains(&file)
-            && tree_files(workspace, &binding.filterref.filter.value)
-                .is_some_and(|files| files.is_disjoint(&tainted));
-        if !clean {
+        // Skipping a binding is safe only because a tainted file means a
+        // refusing diagnostic, so the whole input is refused below.
+        let tainted_tree = tainted.contains(&file)
+            || !tree_files(workspace, &binding.filterref.filter.value).is_disjoint(&tainted);
+        if tainted_tree {
             continue;
         }
         let result = instantiate_binding(binding, file, lookup);
@@ -155,25 +156,23 @@ pub fn review(loaded: &Loaded, policy: Policy) -> Review {
     }
 }
 
-/// The files that define the filters of `name`'s tree; `None` when part
-/// of the tree is missing, a cycle or too large (the first stage reports
-/// those).
-fn tree_files(workspace: &Workspace, name: &str) -> Option<HashSet<FileId>> {
-    fn walk(node: &TreeNode, files: &mut HashSet<FileId>) -> Option<()> {
-        match &node.kind {
-            TreeNodeKind::Filter { file, .. } => {
-                files.insert(*file);
-            }
-            TreeNodeKind::Unknown | TreeNodeKind::Cycle | TreeNodeKind::Truncated => return None,
+/// The files that define the filters of `name`'s tree, as far as it
+/// resolves. A missing filter or a cycle is reported in the file of the
+/// filter that refers to it, which is in the set.
+fn tree_files(workspace: &Workspace, name: &str) -> HashSet<FileId> {
+    fn walk(node: &TreeNode, files: &mut HashSet<FileId>) {
+        if let TreeNodeKind::Filter { file, .. } = &node.kind {
+            files.insert(*file);
         }
-        node.children
-            .iter()
-            .try_for_each(|child| walk(child, files))
+        for child in &node.children {
+            walk(child, files);
+        }
     }
-    let tree = workspace.filter_tree(name)?;
     let mut files = HashSet::new();
-    walk(&tree.root, &mut files)?;
-    Some(files)
+    if let Some(tree) = workspace.filter_tree(name) {
+        walk(&tree.root, &mut files);
+    }
+    files
 }
 
 /// Sorts by file, then position and code: the order `check` prints in, so
