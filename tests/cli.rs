@@ -148,8 +148,10 @@ fn apply_and_check_read_the_system_filter_directory() {
 /// libvirt installs its own copies of the stock filters in its filter
 /// directory. A copy (here nwf's stock filters respelled as installed
 /// copies are: no comments, a UUID of their own, default rule priorities
-/// left out) replaces nothing: `check` gives no NWF201 for it. A file that
-/// differs from the stock filter still gets the hint, once.
+/// left out) replaces nothing: `check` gives no NWF201 for it, and the
+/// user's own replacement in a `--filter-dir` replaces it without a
+/// conflict. A file that differs from the stock filter still gets the hint,
+/// once.
 #[test]
 fn check_gives_no_hint_for_libvirts_copies_of_stock_filters() {
     let dir = scratch().join("system-copies");
@@ -188,6 +190,39 @@ fn check_gives_no_hint_for_libvirts_copies_of_stock_filters() {
         "{}",
         String::from_utf8_lossy(&copies.stdout)
     );
+
+    // The user's own clean-traffic in a --filter-dir replaces libvirt's
+    // copy without a conflict (one hint, no NWF200), and is what applies.
+    let own = scratch().join("own-filters");
+    std::fs::create_dir_all(&own).expect("scratch folder");
+    std::fs::write(
+        own.join("clean-traffic.xml"),
+        "<filter name='clean-traffic' chain='root'>\n  <rule action='drop' direction='out'>\n    <mac dstmacaddr='02:00:00:00:be:ef'/>\n  </rule>\n</filter>\n",
+    )
+    .expect("own filter written");
+    let with_own = |command: &[&str]| {
+        nwf()
+            .args(command)
+            .arg("--filter-dir")
+            .arg(&own)
+            .arg("fixtures/refused/kept-binding.xml")
+            .env("NWF_SYSTEM_FILTER_DIR", &dir)
+            .output()
+            .expect("nwf runs")
+    };
+    let checked = with_own(&["check"]);
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(checked.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.matches("[NWF201]").count(), 1, "{stdout}");
+    assert!(!stdout.contains("[NWF200]"), "{stdout}");
+    let applied = with_own(&["apply", "--dry-run"]);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("02:00:00:00:be:ef"));
+    let _ = std::fs::remove_dir_all(&own);
 
     let clean_traffic = dir.join("clean-traffic.xml");
     let text = std::fs::read_to_string(&clean_traffic).expect("copy readable");
