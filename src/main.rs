@@ -7,6 +7,7 @@ mod files;
 mod front_end;
 mod nft;
 mod render;
+mod report;
 mod sources;
 mod verdict;
 

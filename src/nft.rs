@@ -49,9 +49,13 @@ pub fn list_table(family: &str) -> Result<Option<String>, String> {
 
 /// What is installed now, read back from the kernel.
 pub fn installed() -> Result<nwf_backend::plan::InstalledState, String> {
-    let bridge = list_table("bridge")?;
-    let inet = list_table("inet")?;
+    let [bridge, inet] = list_tables_json()?;
     nwf_backend::plan::read_installed(bridge.as_deref(), inet.as_deref())
+}
+
+/// [`list_table`] of the bridge and the inet table.
+pub fn list_tables_json() -> Result<[Option<String>; 2], String> {
+    Ok([list_table("bridge")?, list_table("inet")?])
 }
 
 /// `nft list table FAMILY nwf` for both of nwf's tables, as nft prints them;
@@ -74,12 +78,21 @@ pub fn list_tables_text() -> Result<String, String> {
 }
 
 /// Loads `script` into a fresh, empty network namespace (`unshare --net`)
-/// and lists nwf's tables back, so that the listing has exactly the shape
-/// `nft list` gives for the live kernel. The host's ruleset is not touched.
-pub fn scratch_listing(extra_args: &[&str], script: &str) -> Result<String, String> {
-    let shell = r#"nft="$1"; shift; "$nft" "$@" -f - >/dev/null || exit 3; for family in bridge inet; do "$nft" list table "$family" nwf 2>/dev/null; done; exit 0"#;
+/// and lists nwf's two tables back (`nft list`, or `nft -j list` when
+/// `json`), so that each listing has exactly the shape nft gives for the
+/// live kernel; `None` for a table the script does not create. The host's
+/// ruleset is not touched.
+pub fn scratch_tables(
+    extra_args: &[&str],
+    script: &str,
+    json: bool,
+) -> Result<[Option<String>; 2], String> {
+    const END: &str = "@@nwf-end@@\n";
+    const ABSENT: &str = "@@nwf-absent@@\n";
+    let shell = r#"nft="$1"; list="$2"; shift 2; "$nft" "$@" -f - >/dev/null || exit 3; for family in bridge inet; do "$nft" $list table "$family" nwf 2>/dev/null || echo @@nwf-absent@@; echo @@nwf-end@@; done; exit 0"#;
+    let list = if json { "-j list" } else { "list" };
     let mut child = Command::new("unshare")
-        .args(["--net", "sh", "-c", shell, "sh", &program()])
+        .args(["--net", "sh", "-c", shell, "sh", &program(), list])
         .args(extra_args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -95,12 +108,18 @@ pub fn scratch_listing(extra_args: &[&str], script: &str) -> Result<String, Stri
     let output = child
         .wait_with_output()
         .map_err(|err| format!("waiting for nft: {err}"))?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(format!(
+    if !output.status.success() {
+        return Err(format!(
             "cannot load the ruleset into a scratch namespace: {}",
             String::from_utf8_lossy(&output.stderr).trim()
-        ))
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut parts = stdout
+        .split_terminator(END)
+        .map(|part| (part != ABSENT).then(|| part.to_owned()));
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(bridge), Some(inet), None) => Ok([bridge, inet]),
+        _ => Err("cannot read the scratch namespace's listing".to_owned()),
     }
 }

@@ -18,6 +18,7 @@
 use std::collections::HashSet;
 
 use nwf_backend::instantiate::{Source, duplicate_interfaces, instantiate_binding};
+use nwf_backend::record::Record;
 use nwf_backend::translate::{PortChains, translate};
 use nwf_syntax::workspace::{TreeNode, TreeNodeKind};
 use nwf_syntax::{Code, Diagnostic, FileId, Workspace};
@@ -43,6 +44,8 @@ impl Policy {
 pub struct Bound {
     pub interface: String,
     pub chains: PortChains,
+    /// What the binding said, stored in the kernel with the port.
+    pub record: Record,
 }
 
 /// The outcome of reviewing the loaded input.
@@ -137,6 +140,7 @@ pub fn review(loaded: &Loaded, policy: Policy) -> Review {
         bound.push(Bound {
             interface: binding.portdev.value.clone(),
             chains,
+            record: Record::from_binding(binding),
         });
     }
     let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -2,7 +2,8 @@
 //! its own, a valid binding is applied, then every case of
 //! `tests/cli/refused/` is handed to `nwf apply`, `nwf apply --check` and
 //! `nwf bind` (for real, not `--dry-run`) from each of the three places
-//! filters come from. Every command must exit 1, and `nft -a list ruleset`
+//! filters come from. Every command must exit 1 (`apply --check` 2: its 1
+//! means drift), and `nft -a list ruleset`
 //! inside the namespace must stay byte for byte what it was, handles
 //! included. A control run at the end shows that the same setup does
 //! change the ruleset when the input is accepted (`--lenient` on a
@@ -12,72 +13,33 @@
 //! it is skipped, and fails when `CI=true`. The diagnostics themselves are
 //! checked by `tests/cli/refused.rs`, without root.
 
+#[path = "support/namespace.rs"]
+mod namespace;
 #[path = "support/refused_cases.rs"]
 mod refused_cases;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
+
+use namespace::stderr;
 
 use refused_cases::{PLACES, cli_dir};
 
-/// A network namespace, deleted on drop.
-struct Namespace {
-    name: String,
-}
+/// The suite's namespace, run in `tests/cli/`.
+struct Namespace(namespace::Namespace);
 
 impl Namespace {
     fn new() -> Result<Namespace, String> {
-        let name = format!("nwf-failclosed-{}", std::process::id());
-        let output = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .map_err(|error| format!("cannot run ip: {error}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "cannot create a network namespace (root needed): {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        Ok(Namespace { name })
-    }
-
-    /// `ip netns exec NAME program args...`, run in `tests/cli/`.
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", &self.name, program])
-            .current_dir(cli_dir())
-            .env("NO_COLOR", "1")
-            .env("NWF_SYSTEM_FILTER_DIR", "");
-        command
+        namespace::Namespace::new("failclosed").map(Namespace)
     }
 
     fn nwf(&self) -> Command {
-        self.command(env!("CARGO_BIN_EXE_nwf"))
+        self.0.command_in(&cli_dir(), env!("CARGO_BIN_EXE_nwf"))
     }
 
-    /// The whole ruleset of the namespace, with handles.
     fn ruleset(&self) -> String {
-        let output = self
-            .command("nft")
-            .args(["-a", "list", "ruleset"])
-            .output()
-            .expect("nft runs");
-        assert!(output.status.success(), "{}", stderr(&output));
-        String::from_utf8(output.stdout).expect("nft prints UTF-8")
+        self.0.ruleset_in(&cli_dir())
     }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
-    }
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn scratch() -> PathBuf {
@@ -94,11 +56,7 @@ fn netns_refused_commands_leave_the_ruleset_byte_for_byte() {
     let namespace = match Namespace::new() {
         Ok(namespace) => namespace,
         Err(reason) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but the netns test cannot run: {reason}"
-            );
-            eprintln!("skipped: {reason}");
+            namespace::skip_or_fail(&reason);
             return;
         }
     };
@@ -131,7 +89,13 @@ fn netns_refused_commands_leave_the_ruleset_byte_for_byte() {
                     staged.name,
                     command.join(" ")
                 );
-                assert_eq!(output.status.code(), Some(1), "{what}\n{}", stderr(&output));
+                let expected = if command.contains(&"--check") { 2 } else { 1 };
+                assert_eq!(
+                    output.status.code(),
+                    Some(expected),
+                    "{what}\n{}",
+                    stderr(&output)
+                );
                 assert_eq!(namespace.ruleset(), before, "{what} changed the ruleset");
                 n_runs += 1;
             }

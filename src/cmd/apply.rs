@@ -1,11 +1,15 @@
-//! `nwf apply BINDING-FILE...`: instantiate every binding and replace nwf's
-//! two nftables tables with the result in one transaction.
+//! `nwf apply BINDING-FILE...`: instantiate every binding and make nwf's
+//! two nftables tables hold exactly the result, in one transaction, or
+//! nothing at all when the kernel already holds it (`--check`: only say
+//! whether it does).
 
 use std::path::PathBuf;
 
+use nwf_backend::record::{self, Record};
 use nwf_backend::ruleset::{self, Port};
 use nwf_syntax::{Diagnostic, Workspace};
 
+use crate::report::{self, Output};
 use crate::sources::{self, Loaded, SourceArgs, Sources};
 use crate::verdict::{self, Review};
 use crate::{Outcome, nft, render};
@@ -21,16 +25,22 @@ use crate::{Outcome, nft, render};
 /// rule match more than its text says (unless --lenient); `nwf check` with
 /// the same arguments reports the same. nwf's tables (`bridge nwf` and
 /// `inet nwf`) are replaced as a whole; nothing else in the ruleset is
-/// touched. If nft refuses the transaction, the previous ruleset stays
-/// exactly as it was and the refused rules are reported at the filter rules
-/// they came from.
-/// Exit status: 0 applied, 1 input refused (or refused by nft), 2 usage or
-/// I/O errors.
+/// touched. When the kernel already holds exactly these tables, nothing is
+/// done ("nothing to change"): a second run with the same input leaves
+/// every handle as it was. If nft refuses the transaction, the previous
+/// ruleset stays exactly as it was and the refused rules are reported at
+/// the filter rules they came from. What each binding said (domain, MAC,
+/// filter, parameters) is stored with its port for `nwf status`.
+///
+/// Exit status:
+///   0  applied, or nothing to change (--check: the kernel is in sync)
+///   1  input refused, or refused by nft (--check: the kernel differs)
+///   2  usage, I/O or system errors (--check: also refused input)
 ///
 /// Examples:
 ///   nwf apply --dry-run vm1-binding.xml
 ///   nwf apply --filter-dir my-filters/ bindings/
-///   nwf apply --check --format json domain.xml
+///   nwf apply --check --output json domain.xml
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -43,13 +53,19 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Apply nothing: compare the ruleset these bindings make with what the
-    /// kernel holds, print the difference, and exit 1 if anything would
-    /// change (for configuration-management runs).
+    /// kernel holds, print the difference, and exit 0 when in sync, 1 when
+    /// `apply` would change something, 2 on refused input or errors (for
+    /// configuration-management runs).
     #[arg(long, conflicts_with = "dry_run")]
     check: bool,
     /// Form of the ruleset handed to nft (and printed by --dry-run).
-    #[arg(long, value_enum, default_value_t)]
-    format: ScriptFormat,
+    /// `--format` is its older name.
+    #[arg(long, value_enum, default_value_t, visible_alias = "format")]
+    script_format: ScriptFormat,
+    /// Form of the report: text (sentences on stderr, the diff of --check
+    /// on stdout) or json (one object on stdout).
+    #[arg(long, value_enum, default_value_t, conflicts_with = "dry_run")]
+    output: Output,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -94,44 +110,65 @@ pub(crate) fn load_and_review(
 }
 
 pub fn run(args: &Args) -> Outcome {
+    let mut run = report::Run::new("apply", report::Outcome::Error);
+    // --check tells drift (1) from problems (2).
+    let refused = if args.check {
+        Outcome::Failure
+    } else {
+        Outcome::Findings
+    };
     let Some((Loaded { workspace, .. }, review)) =
         load_and_review("apply", &args.bindings, &args.sources)
     else {
-        return Outcome::Failure;
+        return run.finish(args.output, Outcome::Failure);
     };
     if review.is_refused() {
-        return Outcome::Findings;
+        run.outcome = report::Outcome::Refused;
+        return run.finish(args.output, refused);
     }
     if review.bound.len() > usize::from(u16::MAX) {
         eprintln!("nwf apply: more than {} interfaces", u16::MAX);
-        return Outcome::Failure;
+        return run.finish(args.output, Outcome::Failure);
     }
-    let ports: Vec<Port> = (1..=u16::MAX)
+    let (ports, records): (Vec<Port>, Vec<Record>) = (1..=u16::MAX)
         .zip(review.bound)
-        .map(|(id, bound)| Port {
-            id,
-            chains: bound.chains,
+        .map(|(id, bound)| {
+            (
+                Port {
+                    id,
+                    chains: bound.chains,
+                },
+                bound.record,
+            )
         })
-        .collect();
+        .unzip();
     if ports.is_empty() {
         eprintln!("nwf apply: no bindings found");
-        return Outcome::Failure;
+        return run.finish(args.output, Outcome::Failure);
     }
-    let (script, origins) = match args.format {
-        ScriptFormat::Nft => ruleset::apply_script_traced(&ports),
-        ScriptFormat::Json => (ruleset::apply_json(&ports).to_string(), Vec::new()),
-    };
+    run.interfaces = ports
+        .iter()
+        .filter_map(|port| {
+            Some(report::Entry {
+                interface: port.chains.interface.as_ref()?.to_string(),
+                port: Some(port.id),
+                action: None,
+            })
+        })
+        .collect();
+    let (script, origins) = script(&ports, &records, args.script_format);
     if args.dry_run {
         print!("{script}");
-        if args.format == ScriptFormat::Json {
+        if args.script_format == ScriptFormat::Json {
             println!();
         }
         return Outcome::Clean;
     }
     let mut nft_args = Vec::new();
-    if args.format == ScriptFormat::Json {
+    if args.script_format == ScriptFormat::Json {
         nft_args.push("-j");
     }
+    let n_ports = plural(ports.len(), "interface");
     if args.check {
         // First let nft validate the transaction (its refusals are mapped to
         // the filter rules), then compare what it would install with what
@@ -139,53 +176,120 @@ pub fn run(args: &Args) -> Outcome {
         nft_args.push("-c");
         let validated = finish("apply", &workspace, &nft_args, &script, &origins, || {});
         if validated != Outcome::Clean {
-            return validated;
+            // nft refused the script (1) or could not run (2): both are
+            // problems, not drift.
+            if validated == Outcome::Findings {
+                run.outcome = report::Outcome::Refused;
+            }
+            return run.finish(args.output, Outcome::Failure);
         }
         nft_args.pop();
-        return compare_with_kernel(&nft_args, &script, ports.len());
+        return match compare_with_kernel(&nft_args, &script) {
+            Err(message) => {
+                eprintln!("nwf apply: {message}");
+                run.finish(args.output, Outcome::Failure)
+            }
+            Ok(None) => {
+                eprintln!(
+                    "nwf apply: the kernel already holds exactly these bindings ({n_ports}); nothing would change"
+                );
+                run.outcome = report::Outcome::InSync;
+                run.diff = Some(String::new());
+                run.finish(args.output, Outcome::Clean)
+            }
+            Ok(Some(diff)) => {
+                if args.output == Output::Text {
+                    print!("{diff}");
+                }
+                eprintln!(
+                    "nwf apply: the kernel differs from these bindings; `nwf apply` would change it"
+                );
+                run.outcome = report::Outcome::WouldChange;
+                run.diff = Some(diff);
+                run.finish(args.output, Outcome::Findings)
+            }
+        };
     }
-    finish("apply", &workspace, &nft_args, &script, &origins, || {
+    // Already exactly so: no transaction, so no new handles. When the
+    // comparison cannot be made (no `unshare`, or nft refuses the script,
+    // which the transaction below reports at the filter rules), apply.
+    if let Ok(None) = compare_with_kernel(&nft_args, &script) {
         eprintln!(
-            "nwf apply: applied {} interface{}",
-            ports.len(),
-            if ports.len() == 1 { "" } else { "s" }
+            "nwf apply: nothing to change: the kernel already holds exactly these bindings ({n_ports})"
         );
-    })
+        run.outcome = report::Outcome::Unchanged;
+        return run.finish(args.output, Outcome::Clean);
+    }
+    let applied = finish("apply", &workspace, &nft_args, &script, &origins, || {
+        eprintln!("nwf apply: applied {n_ports}");
+    });
+    run.outcome = match applied {
+        Outcome::Clean => report::Outcome::Applied,
+        Outcome::Findings => report::Outcome::Refused,
+        Outcome::Failure => report::Outcome::Error,
+    };
+    run.finish(args.output, applied)
 }
 
-/// `--check`: the difference between nwf's tables in the kernel and the
-/// tables `script` would install, as a unified diff on stdout.
-fn compare_with_kernel(nft_args: &[&str], script: &str, n_ports: usize) -> Outcome {
-    let wanted = match nft::scratch_listing(nft_args, script) {
-        Ok(listing) => listing,
-        Err(message) => {
-            eprintln!("nwf apply: {message}");
-            return Outcome::Failure;
+/// `3 interfaces`, `1 interface`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The whole transaction in `format`: nwf's tables with `ports`, then each
+/// port's record. Origins map the lines of the text form to filter rules.
+fn script(
+    ports: &[Port],
+    records: &[Record],
+    format: ScriptFormat,
+) -> (String, Vec<Option<nwf_backend::nft::Origin>>) {
+    let recorded: Vec<_> = ports
+        .iter()
+        .zip(records)
+        .filter_map(|(port, record)| Some((port.chains.interface.as_ref()?, record)))
+        .collect();
+    match format {
+        ScriptFormat::Nft => {
+            let (mut script, origins) = ruleset::apply_script_traced(ports);
+            script.push_str(&record::declare_script());
+            for (interface, record) in recorded {
+                script.push_str(&record::add_script(interface, record));
+            }
+            (script, origins)
         }
-    };
-    let installed = match nft::list_tables_text() {
-        Ok(listing) => listing,
-        Err(message) => {
-            eprintln!("nwf apply: {message}");
-            return Outcome::Failure;
+        ScriptFormat::Json => {
+            let mut document = ruleset::apply_json(ports);
+            if let Some(commands) = document
+                .get_mut("nftables")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                commands.extend(record::json_commands(&recorded));
+            }
+            (document.to_string(), Vec::new())
         }
-    };
+    }
+}
+
+/// The difference between nwf's tables in the kernel and the tables
+/// `script` installs (loaded into a scratch namespace, so that both
+/// listings have nft's shape), as a unified diff; `None` when there is
+/// none.
+fn compare_with_kernel(nft_args: &[&str], script: &str) -> Result<Option<String>, String> {
+    let wanted: String = nft::scratch_tables(nft_args, script, false)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let installed = nft::list_tables_text()?;
     if wanted == installed {
-        eprintln!(
-            "nwf apply: the kernel already holds exactly these bindings ({n_ports} interface{}); nothing would change",
-            if n_ports == 1 { "" } else { "s" }
-        );
-        return Outcome::Clean;
+        return Ok(None);
     }
     let diff = similar::TextDiff::from_lines(&installed, &wanted);
-    print!(
-        "{}",
+    Ok(Some(
         diff.unified_diff()
             .context_radius(3)
             .header("kernel (nwf tables now)", "bindings (after nwf apply)")
-    );
-    eprintln!("nwf apply: the kernel differs from these bindings; `nwf apply` would change it");
-    Outcome::Findings
+            .to_string(),
+    ))
 }
 
 /// Runs the script through nft and reports the outcome; on refusal, maps

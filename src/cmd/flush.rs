@@ -9,6 +9,11 @@ use crate::{Outcome, nft};
 /// Nothing else in the ruleset is touched. Removing tables that do not exist
 /// is not an error.
 ///
+/// Exit status:
+///   0  removed (or there was nothing to remove)
+///   1  refused by nft
+///   2  nft cannot be run
+///
 /// Examples:
 ///   nwf flush
 #[derive(clap::Args)]

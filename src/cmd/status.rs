@@ -1,23 +1,35 @@
-//! `nwf status`: which interfaces nwf filters, as the kernel reports it.
+//! `nwf status`: which interfaces nwf filters, and with what, as the kernel
+//! reports it.
 
-use serde_json::json;
+use nwf_backend::plan::InstalledPort;
 
-use crate::render::Format;
+use crate::report::{self, Output};
 use crate::{Outcome, nft};
 
-/// Show the interfaces nwf filters, with their port ids and chains.
+/// Show the interfaces nwf filters: port id, and what the binding said.
 ///
-/// Reads nwf's two tables back from the kernel (`nft -j list table`).
+/// Reads nwf's two tables back from the kernel (`nft -j list table`), and
+/// nothing else: for each interface its port id, where the binding came
+/// from (a domain XML with the domain's name and UUID, a <filterbinding>,
+/// or a .nwf `bind`), the guest's MAC, the filter, its parameters, the IP
+/// addresses in use (the values of IP and IPV6) and its chains. The binding
+/// is remembered in the kernel when `apply` or `bind` installs it; an
+/// interface installed by an older nwf shows its port and chains only.
+///
+/// Exit status:
+///   0  shown (also when nothing is installed)
+///   2  the ruleset cannot be read (nft missing, no permission)
 ///
 /// Examples:
 ///   nwf status
-///   nwf status --format json
+///   nwf status --output json
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    /// Form of the report: text (one block per interface) or json (one
+    /// object).
+    #[arg(long, value_enum, default_value_t, visible_alias = "format")]
+    output: Output,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -28,47 +40,102 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Failure;
         }
     };
-    match args.format {
-        Format::Json => {
-            let interfaces: Vec<_> = state
-                .ports
-                .iter()
-                .map(|(name, port)| {
-                    json!({
-                        "interface": name,
-                        "port": port.id,
-                        "bridge_chains": port.bridge_chains.iter().map(nwf_backend::nft::Name::as_str).collect::<Vec<_>>(),
-                        "inet_chains": port.inet_chains.iter().map(nwf_backend::nft::Name::as_str).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            println!(
-                "{}",
-                json!({"tables": state.installed.tables, "interfaces": interfaces})
-            );
-        }
-        Format::Human => {
-            if !state.installed.tables {
-                println!("nwf tables are not installed");
-            }
-            for (name, port) in &state.ports {
-                println!(
-                    "{name}  port {}  {} bridge chain{}, {} inet chain{}",
-                    port.id,
-                    port.bridge_chains.len(),
-                    if port.bridge_chains.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    port.inet_chains.len(),
-                    if port.inet_chains.len() == 1 { "" } else { "s" },
-                );
-            }
-            if state.installed.tables && state.ports.is_empty() {
-                println!("no interfaces bound");
-            }
-        }
+    let status = report::Status {
+        tables: state.installed.tables,
+        interfaces: state
+            .ports
+            .iter()
+            .filter(|(_, port)| port.id != 0)
+            .map(|(name, port)| interface_status(name, port))
+            .collect(),
+    };
+    match args.output {
+        Output::Json => report::print_json(&status),
+        Output::Text => print_text(&status),
     }
     Outcome::Clean
+}
+
+fn interface_status(name: &str, port: &InstalledPort) -> report::InterfaceStatus {
+    let names = |names: &[nwf_backend::nft::Name]| names.iter().map(ToString::to_string).collect();
+    let record = port.record.as_ref();
+    report::InterfaceStatus {
+        interface: name.to_owned(),
+        port: port.id,
+        source: record.map(|record| record.source.as_str()),
+        domain: record
+            .and_then(|record| record.domain.clone())
+            .map(|(name, uuid)| report::Domain { name, uuid }),
+        mac: record.and_then(|record| record.mac.clone()),
+        filter: record.map(|record| record.filter.clone()),
+        parameters: record
+            .map(|record| {
+                record
+                    .parameters
+                    .iter()
+                    .map(|(name, value)| report::Parameter {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ip_addresses: record
+            .map(|record| {
+                record
+                    .ip_addresses()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        bridge_chains: names(&port.bridge_chains),
+        inet_chains: names(&port.inet_chains),
+    }
+}
+
+fn print_text(status: &report::Status) {
+    if !status.tables {
+        println!("nwf tables are not installed");
+    } else if status.interfaces.is_empty() {
+        println!("no interfaces bound");
+    }
+    for interface in &status.interfaces {
+        println!("{}  port {}", interface.interface, interface.port);
+        let field = |label: &str, value: String| println!("  {label:<11}{value}");
+        match (&interface.domain, interface.source) {
+            (Some(domain), Some("domain")) => {
+                field("domain", format!("{} ({})", domain.name, domain.uuid));
+            }
+            (Some(domain), _) => field("owner", format!("{} ({})", domain.name, domain.uuid)),
+            _ => {}
+        }
+        if let Some(source) = interface.source {
+            field("from", source.to_owned());
+        }
+        if let Some(mac) = &interface.mac {
+            field("mac", mac.clone());
+        }
+        match &interface.filter {
+            Some(filter) => field("filter", filter.clone()),
+            None => field("filter", "(not recorded)".to_owned()),
+        }
+        for parameter in &interface.parameters {
+            field(
+                "parameter",
+                format!("{}={}", parameter.name, parameter.value),
+            );
+        }
+        if !interface.ip_addresses.is_empty() {
+            field("ip", interface.ip_addresses.join(", "));
+        }
+        field(
+            "chains",
+            format!(
+                "{} bridge, {} inet",
+                interface.bridge_chains.len(),
+                interface.inet_chains.len()
+            ),
+        );
+    }
 }

@@ -14,5 +14,6 @@ pub mod instantiate;
 pub mod nft;
 pub mod nft_error;
 pub mod plan;
+pub mod record;
 pub mod ruleset;
 pub mod translate;

@@ -8,11 +8,19 @@
 //! chains and fills them anew in the same transaction, so its traffic is
 //! never unfiltered: the kernel switches from the old rules to the new ones
 //! at once.
+//!
+//! Each transaction also replaces the interface's [`record`] (what its
+//! binding said), and [`view`] compares what a binding would install with
+//! what the kernel holds, so that re-binding the same input changes
+//! nothing.
+
+pub mod view;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::nft::{self, Family, Key, KeyText, MapValueText, Name, Table};
+use crate::record::{self, Record};
 use crate::ruleset::{self, Port};
 
 /// What is installed for one interface.
@@ -25,6 +33,11 @@ pub struct InstalledPort {
     pub inet_chains: Vec<Name>,
     /// Its sets in the inet table.
     pub inet_sets: Vec<Name>,
+    /// The numbers of the elements holding its record, and the record
+    /// they spell (`None` when absent or unreadable, e.g. bound by an
+    /// older nwf).
+    pub record_chunks: Vec<u32>,
+    pub record: Option<Record>,
 }
 
 /// What is installed now, as far as a per-interface change needs to know.
@@ -42,12 +55,27 @@ pub fn free_id(installed: &Installed) -> Option<u16> {
 }
 
 /// The script that binds `port` (replacing `previous`, its installed
-/// state, if it was bound) without touching any other interface.
+/// state, if it was bound) without touching any other interface. It stores
+/// no record: [`bind_script_recorded`] does.
 pub fn bind_script(installed: &Installed, previous: Option<&InstalledPort>, port: &Port) -> String {
+    bind_script_recorded(installed, previous, port, None)
+}
+
+/// [`bind_script`] that also stores `record` (what the binding said) with
+/// the interface, replacing its previous record.
+pub fn bind_script_recorded(
+    installed: &Installed,
+    previous: Option<&InstalledPort>,
+    port: &Port,
+    record: Option<&Record>,
+) -> String {
     let mut script = String::new();
     if !installed.tables {
         // First interface: create the tables with base chains and maps.
         script.push_str(&nft::print_tables(&ruleset::tables(&[])));
+    }
+    if record.is_some() {
+        script.push_str(&record::declare_script());
     }
     let [bridge, inet] = ruleset::tables(std::slice::from_ref(port))
         .try_into()
@@ -80,6 +108,9 @@ pub fn bind_script(installed: &Installed, previous: Option<&InstalledPort>, port
         .unwrap_or_default();
     add_port_objects(&mut script, &bridge, &old);
     add_port_objects(&mut script, &inet, &old);
+    if let (Some(interface), Some(record)) = (&port.chains.interface, record) {
+        script.push_str(&record::add_script(interface, record));
+    }
     script
 }
 
@@ -112,6 +143,7 @@ fn remove_port(script: &mut String, previous: &InstalledPort, keep: &BTreeSet<Na
     let Some(interface) = interface_of(previous) else {
         return;
     };
+    script.push_str(&record::delete_script(&interface, &previous.record_chunks));
     for (family, map, key) in element_keys(previous, &interface) {
         let _ = writeln!(
             script,
@@ -247,6 +279,8 @@ pub fn read_installed(
         },
         ports: std::collections::BTreeMap::new(),
     };
+    let mut records: std::collections::BTreeMap<String, std::collections::BTreeMap<u32, String>> =
+        std::collections::BTreeMap::new();
     for (family, text) in [("bridge", bridge_json), ("inet", inet_json)] {
         let Some(text) = text else { continue };
         let value: serde_json::Value =
@@ -273,6 +307,10 @@ pub fn read_installed(
                 let Some(name) = set.get("name").and_then(serde_json::Value::as_str) else {
                     continue;
                 };
+                if family == "bridge" && name == ruleset::RECORD_SET {
+                    read_record_elements(set, &mut records);
+                    continue;
+                }
                 let interface = name
                     .strip_prefix("cl-")
                     .and_then(|rest| owner_of("inet", rest.split('/').next().unwrap_or_default()));
@@ -309,7 +347,50 @@ pub fn read_installed(
             }
         }
     }
+    for (interface, chunks) in records {
+        let port = state.ports.entry(interface).or_default();
+        port.record = Record::decode(&chunks.values().map(String::as_str).collect::<String>());
+        port.record_chunks = chunks.into_keys().collect();
+    }
     Ok(state)
+}
+
+/// The elements `{"elem": {"val": {"concat": [IFNAME, N]}, "comment": C}}`
+/// of the record set, by interface and piece number.
+fn read_record_elements(
+    set: &serde_json::Value,
+    records: &mut std::collections::BTreeMap<String, std::collections::BTreeMap<u32, String>>,
+) {
+    let elements = set
+        .get("elem")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten();
+    for element in elements {
+        let element = element.get("elem").unwrap_or(element);
+        let concat = element
+            .pointer("/val/concat")
+            .and_then(serde_json::Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let (Some(interface), Some(idx)) = (
+            concat.first().and_then(serde_json::Value::as_str),
+            concat.get(1).and_then(serde_json::Value::as_u64),
+        ) else {
+            continue;
+        };
+        let (Ok(idx), Some(_)) = (u32::try_from(idx), Name::interface(interface)) else {
+            continue;
+        };
+        let comment = element
+            .get("comment")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        records
+            .entry(interface.to_owned())
+            .or_default()
+            .insert(idx, comment.to_owned());
+    }
 }
 
 /// The interface a chain of nwf's naming belongs to.

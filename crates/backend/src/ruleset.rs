@@ -14,6 +14,10 @@ use crate::translate::{PortChains, PortNames};
 /// The name of both tables.
 pub const TABLE: &str = "nwf";
 
+/// The set of the bridge table whose element comments hold what each
+/// binding said (see [`crate::record`]).
+pub const RECORD_SET: &str = "binding_info";
+
 /// Mark bits of the ingress port id; the egress id is shifted into the
 /// upper half.
 pub const INGRESS_MASK: u32 = 0x0000_ffff;
