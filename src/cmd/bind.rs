@@ -161,21 +161,27 @@ fn unchanged_ports(listing: &[Option<String>; 2], ports: &[Port], records: &[Rec
     let Ok(wanted) = nft::scratch_tables(&[], &script, true) else {
         return changed;
     };
-    let view_of = |tables: &[Option<String>; 2], port: &Port| {
-        let interface = port.chains.interface.as_ref()?;
-        view::port_view(
-            tables[0].as_deref(),
-            tables[1].as_deref(),
-            interface.as_str(),
-            port.id,
-        )
-        .ok()
+    let (Ok(wanted), Ok(installed)) = (
+        view::Listing::parse(wanted[0].as_deref(), wanted[1].as_deref()),
+        view::Listing::parse(listing[0].as_deref(), listing[1].as_deref()),
+    ) else {
+        return changed;
     };
-    ports
+    let keys: Vec<(&str, u16)> = ports
         .iter()
         .map(|port| {
-            let wanted = view_of(&wanted, port);
-            wanted.is_some() && wanted == view_of(listing, port)
+            let interface = port
+                .chains
+                .interface
+                .as_ref()
+                .map_or("", |name| name.as_str());
+            (interface, port.id)
         })
+        .collect();
+    wanted
+        .port_views(&keys)
+        .into_iter()
+        .zip(installed.port_views(&keys))
+        .map(|(wanted, installed)| !wanted.objects.is_empty() && wanted == installed)
         .collect()
 }

@@ -6,6 +6,8 @@
 //! nothing (the wanted view comes from loading the binding into a scratch
 //! namespace, so both listings have the shape nft gives them).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::owner_of;
@@ -17,65 +19,109 @@ pub struct PortView {
     pub objects: Vec<Value>,
 }
 
-/// The view of `interface` (bound with port id `id`) in the listings of
-/// the bridge and inet tables (`None`: the table does not exist).
-pub fn port_view(
-    bridge_json: Option<&str>,
-    inet_json: Option<&str>,
-    interface: &str,
-    id: u16,
-) -> Result<PortView, String> {
-    let marks = [u64::from(id), u64::from(id) << 16];
-    let mut view = PortView::default();
-    for (family, text) in [("bridge", bridge_json), ("inet", inet_json)] {
-        let Some(text) = text else { continue };
-        let value: Value =
-            serde_json::from_str(text).map_err(|error| format!("nft JSON: {error}"))?;
-        let objects = value
-            .get("nftables")
-            .and_then(Value::as_array)
-            .ok_or("nft JSON: no `nftables` array")?;
-        let owned =
-            |chain: &str| owner_of(family, chain).is_some_and(|(owner, _)| owner == interface);
-        for object in objects {
+/// The `nft -j list table` listings of the bridge and the inet table,
+/// parsed once (a missing table has no objects).
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    objects: Vec<(&'static str, Value)>,
+}
+
+impl Listing {
+    pub fn parse(bridge_json: Option<&str>, inet_json: Option<&str>) -> Result<Listing, String> {
+        let mut listing = Listing::default();
+        for (family, text) in [("bridge", bridge_json), ("inet", inet_json)] {
+            let Some(text) = text else { continue };
+            let value: Value =
+                serde_json::from_str(text).map_err(|error| format!("nft JSON: {error}"))?;
+            let Value::Object(mut fields) = value else {
+                return Err("nft JSON: not an object".to_owned());
+            };
+            let Some(Value::Array(objects)) = fields.remove("nftables") else {
+                return Err("nft JSON: no `nftables` array".to_owned());
+            };
+            listing
+                .objects
+                .extend(objects.into_iter().map(|object| (family, object)));
+        }
+        Ok(listing)
+    }
+
+    /// The view of `interface`, bound with port id `id`.
+    pub fn port_view(&self, interface: &str, id: u16) -> PortView {
+        self.port_views(&[(interface, id)])
+            .pop()
+            .expect("one view per port")
+    }
+
+    /// The views of several `(interface, port id)`, in one pass over the
+    /// listing (binding many interfaces stays linear in their number).
+    pub fn port_views(&self, ports: &[(&str, u16)]) -> Vec<PortView> {
+        let mut by_interface: HashMap<&str, usize> = HashMap::new();
+        let mut by_mark: HashMap<u64, usize> = HashMap::new();
+        for (idx, (interface, id)) in ports.iter().enumerate() {
+            by_interface.insert(interface, idx);
+            by_mark.insert(u64::from(*id), idx);
+            by_mark.insert(u64::from(*id) << 16, idx);
+        }
+        let mut views = vec![PortView::default(); ports.len()];
+        let owner = |family: &str, chain: &str| {
+            owner_of(family, chain).and_then(|(owner, _)| by_interface.get(owner.as_str()).copied())
+        };
+        for (family, object) in &self.objects {
+            let family = *family;
             if let Some(chain) = object.get("chain") {
-                if chain.get("name").and_then(Value::as_str).is_some_and(owned) {
-                    view.objects.push(without_handle("chain", chain));
+                if let Some(idx) = chain
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .and_then(|name| owner(family, name))
+                {
+                    views[idx].objects.push(without_handle("chain", chain));
                 }
             } else if let Some(rule) = object.get("rule") {
-                if rule.get("chain").and_then(Value::as_str).is_some_and(owned) {
-                    view.objects.push(without_handle("rule", rule));
+                if let Some(idx) = rule
+                    .get("chain")
+                    .and_then(Value::as_str)
+                    .and_then(|name| owner(family, name))
+                {
+                    views[idx].objects.push(without_handle("rule", rule));
                 }
             } else if let Some(set) = object.get("set") {
                 let name = set.get("name").and_then(Value::as_str).unwrap_or_default();
                 if name == RECORD_SET {
-                    let elements = elements(set).filter(|element| {
-                        let element = element.get("elem").unwrap_or(element);
-                        element.pointer("/val/concat/0").and_then(Value::as_str) == Some(interface)
-                    });
-                    push_elements(&mut view, name, elements);
-                } else if name
+                    for element in elements(set) {
+                        let key = element
+                            .get("elem")
+                            .unwrap_or(element)
+                            .pointer("/val/concat/0")
+                            .and_then(Value::as_str);
+                        if let Some(&idx) = key.and_then(|key| by_interface.get(key)) {
+                            push_element(&mut views[idx], name, element);
+                        }
+                    }
+                } else if let Some(idx) = name
                     .strip_prefix("cl-")
                     .and_then(|rest| rest.split('/').next())
-                    .is_some_and(owned)
+                    .and_then(|chain| owner("inet", chain))
                 {
-                    view.objects.push(without_handle("set", set));
+                    views[idx].objects.push(without_handle("set", set));
                 }
             } else if let Some(map) = object.get("map") {
                 let name = map.get("name").and_then(Value::as_str).unwrap_or_default();
-                let elements = elements(map).filter(|element| {
+                for element in elements(map) {
                     let key = element.get(0);
-                    key.and_then(Value::as_str) == Some(interface)
-                        || (family == "inet"
-                            && key
-                                .and_then(Value::as_u64)
-                                .is_some_and(|mark| marks.contains(&mark)))
-                });
-                push_elements(&mut view, name, elements);
+                    let idx = match (family, key) {
+                        ("bridge", Some(Value::String(key))) => by_interface.get(key.as_str()),
+                        ("inet", Some(key)) => key.as_u64().and_then(|mark| by_mark.get(&mark)),
+                        _ => None,
+                    };
+                    if let Some(&idx) = idx {
+                        push_element(&mut views[idx], name, element);
+                    }
+                }
             }
         }
+        views
     }
-    Ok(view)
 }
 
 fn elements(object: &Value) -> impl Iterator<Item = &Value> {
@@ -86,11 +132,9 @@ fn elements(object: &Value) -> impl Iterator<Item = &Value> {
         .flatten()
 }
 
-fn push_elements<'a>(view: &mut PortView, name: &str, elements: impl Iterator<Item = &'a Value>) {
-    for element in elements {
-        view.objects
-            .push(serde_json::json!({"element": {"of": name, "elem": element}}));
-    }
+fn push_element(view: &mut PortView, name: &str, element: &Value) {
+    view.objects
+        .push(serde_json::json!({"element": {"of": name, "elem": element}}));
 }
 
 fn without_handle(kind: &str, object: &Value) -> Value {
@@ -115,7 +159,12 @@ mod tests {
 
     #[test]
     fn a_view_holds_only_its_interface_and_ignores_handles() {
-        let view = port_view(Some(BRIDGE), None, "vnet0", 1).expect("valid JSON");
+        let view_of = |text: &str| {
+            Listing::parse(Some(text), None)
+                .expect("valid JSON")
+                .port_view("vnet0", 1)
+        };
+        let view = view_of(BRIDGE);
         assert_eq!(view.objects.len(), 4, "{view:#?}");
         let text = serde_json::to_string(&view.objects).expect("serialisable");
         assert!(
@@ -123,14 +172,8 @@ mod tests {
             "{text}"
         );
         let renumbered = BRIDGE.replace("\"handle\":6", "\"handle\":60");
-        assert_eq!(
-            port_view(Some(&renumbered), None, "vnet0", 1).expect("valid JSON"),
-            view
-        );
+        assert_eq!(view_of(&renumbered), view);
         let changed = BRIDGE.replace("filter=a", "filter=c");
-        assert_ne!(
-            port_view(Some(&changed), None, "vnet0", 1).expect("valid JSON"),
-            view
-        );
+        assert_ne!(view_of(&changed), view);
     }
 }
