@@ -184,7 +184,7 @@ pub fn run(args: &Args) -> Outcome {
             return run.finish(args.output, Outcome::Failure);
         }
         nft_args.pop();
-        return match compare_with_kernel(&nft_args, &script) {
+        return match compare_with_kernel(&nft_args, &script, true) {
             Err(message) => {
                 eprintln!("nwf apply: {message}");
                 run.finish(args.output, Outcome::Failure)
@@ -213,7 +213,7 @@ pub fn run(args: &Args) -> Outcome {
     // Already exactly so: no transaction, so no new handles. When the
     // comparison cannot be made (no `unshare`, or nft refuses the script,
     // which the transaction below reports at the filter rules), apply.
-    if let Ok(None) = compare_with_kernel(&nft_args, &script) {
+    if let Ok(None) = compare_with_kernel(&nft_args, &script, false) {
         eprintln!(
             "nwf apply: nothing to change: the kernel already holds exactly these bindings ({n_ports})"
         );
@@ -273,15 +273,28 @@ fn script(
 /// The difference between nwf's tables in the kernel and the tables
 /// `script` installs (loaded into a scratch namespace, so that both
 /// listings have nft's shape), as a unified diff; `None` when there is
-/// none.
-fn compare_with_kernel(nft_args: &[&str], script: &str) -> Result<Option<String>, String> {
+/// none. Unless `need_diff`, an empty kernel answers "differs" (an empty
+/// diff) without the scratch load.
+fn compare_with_kernel(
+    nft_args: &[&str],
+    script: &str,
+    need_diff: bool,
+) -> Result<Option<String>, String> {
+    let installed = nft::list_tables_text()?;
+    if installed.is_empty() && !need_diff {
+        // Nothing installed: it differs, and the scratch load can be saved.
+        return Ok(Some(String::new()));
+    }
     let wanted: String = nft::scratch_tables(nft_args, script, false)?
         .into_iter()
         .flatten()
         .collect();
-    let installed = nft::list_tables_text()?;
     if wanted == installed {
         return Ok(None);
+    }
+    if !need_diff {
+        // A diff of large listings costs seconds; only --check shows one.
+        return Ok(Some(String::new()));
     }
     let diff = similar::TextDiff::from_lines(&installed, &wanted);
     Ok(Some(
