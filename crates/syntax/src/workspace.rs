@@ -22,6 +22,7 @@ mod kinds;
 mod names;
 pub mod render;
 mod rules;
+mod semantics;
 mod values;
 mod variables;
 
