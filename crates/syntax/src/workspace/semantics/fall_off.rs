@@ -7,7 +7,7 @@
 //! rules are for. Reported: a sub-chain with rules for a direction but no
 //! rule that decides every frame of it, followed in the `root` chain (at the
 //! jump's priority or later) by a `drop`/`reject` rule that would see frames
-//! of the sub-chain's protocol.
+//! of the sub-chain's protocol before any rule that would accept them all.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{Action, Attr, ChainKind, Direction, Protocol};
@@ -94,14 +94,40 @@ fn fall_off<'r, 'a>(
     if decides_all {
         return None;
     }
-    let bypassed = root.iter().copied().find(|rule| {
-        // On equal priority the jump comes first.
-        rule.priority() >= sub.priority
-            && takes(rule.direction(), side)
-            && matches!(rule.rule.action.value, Action::Drop | Action::Reject)
-            && sees_protocol(rule, sub.kind)
-    })?;
-    Some((last, bypassed))
+    // The root rules after the jump (on equal priority the jump comes
+    // first) that frames handed back would have met, up to the first that
+    // would have accepted all of them anyway.
+    for &rule in root {
+        if rule.priority() < sub.priority
+            || !takes(rule.direction(), side)
+            || !sees_protocol(rule, sub.kind)
+        {
+            continue;
+        }
+        match rule.rule.action.value {
+            Action::Drop | Action::Reject => return Some((last, rule)),
+            Action::Accept | Action::Return if covers_protocol(rule, sub.kind) => return None,
+            Action::Accept | Action::Return | Action::Continue => {}
+        }
+    }
+    None
+}
+
+/// Whether a `root` rule matches every frame a sub-chain of `kind` receives.
+fn covers_protocol(rule: &TreeRule<'_>, kind: ChainKind) -> bool {
+    let Some(protocol) = &rule.rule.protocol else {
+        return true;
+    };
+    let proto = protocol.protocol.value;
+    protocol.attrs.iter().all(|attr| match attr.attr.value {
+        Attr::Comment => true,
+        Attr::ProtocolId if proto == Protocol::Mac => {
+            !attr.negated
+                && chain_ethertype(kind).is_some()
+                && ethertype(&attr.value.value) == chain_ethertype(kind)
+        }
+        _ => false,
+    }) && (proto == Protocol::Mac || chain_protocol(kind) == Some(proto))
 }
 
 /// Whether a `root` rule can match frames of the protocol a sub-chain of
@@ -134,14 +160,17 @@ fn diagnostic(
 ) -> Diagnostic {
     let chain = &sub.name;
     let side = side.as_str();
-    let what = frames(sub.kind);
+    let what = match sub.kind {
+        ChainKind::Mac => "Frames".to_owned(),
+        kind => format!("{} frames", frames(kind)),
+    };
     let action = bypassed.rule.action.value.as_str();
     Diagnostic::new(
         Code::SubChainFallOff,
         last.file,
         last.rule.span,
         format!(
-            "{what} frames (direction `{side}`) that no rule of chain `{chain}` decides are \
+            "{what} (direction `{side}`) that no rule of chain `{chain}` decides are \
              accepted at its end: libvirt never hands them back to the later `root` rule that \
              would {action} them"
         ),
@@ -153,7 +182,7 @@ fn diagnostic(
         bypassed.file,
         bypassed.rule.span,
         format!(
-            "{what} frames that fall off chain `{chain}` are accepted before this `root` rule \
+            "{what} that fall off chain `{chain}` are accepted before this `root` rule \
              (priority {}) sees them",
             bypassed.priority()
         ),
