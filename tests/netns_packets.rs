@@ -876,16 +876,19 @@ fn netns_allow_dhcp() {
         "a DHCP request (0.0.0.0:68 -> broadcast:67) leaves the guest"
     );
     assert!(
-        !lab.udp_reaches(0, &dhcp_like_frame(GUEST_MAC[0], 68, 5002), 1, 5002),
-        "other broadcast UDP from 0.0.0.0 is dropped"
-    );
-    assert!(
         lab.udp_reaches(1, &udp_sender(67, GUEST_IP[0], 68), 0, 68),
         "a DHCP reply (from port 67 to port 68) reaches the guest"
     );
+    // allow-dhcp's `ipv4` chain has no final rule, so other IPv4 falls off
+    // its end and is accepted there (libvirt's ACCEPT policy): the root
+    // drop at 1000 never sees it (what NWF215 warns about).
     assert!(
-        !lab.udp_reaches(1, &udp_sender(5003, GUEST_IP[0], 68), 0, 68),
-        "UDP from another port does not"
+        lab.udp_reaches(0, &dhcp_like_frame(GUEST_MAC[0], 68, 5002), 1, 5002),
+        "other broadcast UDP from 0.0.0.0 falls off the ipv4 chain and passes"
+    );
+    assert!(
+        lab.udp_reaches(1, &udp_sender(5003, GUEST_IP[0], 68), 0, 68),
+        "so does UDP from another port"
     );
 }
 
