@@ -200,6 +200,11 @@ impl Analysis {
         names
     }
 
+    /// The filters and bindings that reference `name`.
+    pub fn referrers(&self, name: &str) -> &[FilterKey] {
+        self.referrers.get(name).map_or(&[], Vec::as_slice)
+    }
+
     pub fn references(&self, name: &str) -> &[(FileId, Span)] {
         self.refs.get(name).map_or(&[], Vec::as_slice)
     }

@@ -8,8 +8,8 @@
 //!   the rule priorities say ([`l3_order`], NWF216).
 //!
 //! Both need the rules of a whole reference tree, so they are checked from
-//! every filter in the `root` chain (any of them can be bound), with the
-//! tree expanded statically: references resolved as the workspace resolves
+//! every filter in the `root` chain that is the top of a tree (referenced by
+//! no filter, or by a binding), with the tree expanded statically: references resolved as the workspace resolves
 //! them, variables left as written. A pair of rules reported from several
 //! trees is reported once, and only where its primary rule is in a user
 //! file (not a stock filter). These are warnings: libvirt accepts such
@@ -17,6 +17,8 @@
 
 mod fall_off;
 mod l3_order;
+
+use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::protocol::Layer;
@@ -77,12 +79,14 @@ pub(crate) fn takes(rule: Direction, side: Direction) -> bool {
 
 pub(crate) fn check(workspace: &Workspace, analysis: &Analysis) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (_, keys) in analysis.all_definitions() {
+    for (name, keys) in analysis.all_definitions() {
         let Some(&key) = keys.first() else { continue };
         let Some(filter) = workspace.filter(key) else {
             continue;
         };
-        if filter.chain_or_root().kind != ChainKind::Root {
+        if filter.chain_or_root().kind != ChainKind::Root
+            || !is_bindable_top(workspace, analysis, name)
+        {
             continue;
         }
         let rules = expand(workspace, analysis, key);
@@ -117,13 +121,26 @@ pub(crate) fn check(workspace: &Workspace, analysis: &Analysis) -> Vec<Diagnosti
     out
 }
 
+/// Whether the filter named `name` is the top of a tree as bound: no
+/// filter references it, or a binding does. A filter that only other
+/// filters reference is checked as part of their trees (which can add the
+/// rules that settle its findings), and checking every subtree again would
+/// make a deep reference chain quadratic.
+fn is_bindable_top(workspace: &Workspace, analysis: &Analysis, name: &str) -> bool {
+    let referrers = analysis.referrers(name);
+    referrers.is_empty()
+        || referrers
+            .iter()
+            .any(|&item| workspace.filter(item).is_none())
+}
+
 /// The rules of the tree below `root`, in document order with references
 /// expanded in place (libvirt's instantiation order).
 fn expand<'a>(workspace: &'a Workspace, analysis: &Analysis, root: FilterKey) -> Vec<TreeRule<'a>> {
     let mut walker = Walker {
         workspace,
         analysis,
-        path: Vec::new(),
+        path: HashSet::new(),
         budget: MAX_NODES,
         rules: Vec::new(),
     };
@@ -134,7 +151,8 @@ fn expand<'a>(workspace: &'a Workspace, analysis: &Analysis, root: FilterKey) ->
 struct Walker<'a, 'b> {
     workspace: &'a Workspace,
     analysis: &'b Analysis,
-    path: Vec<FilterKey>,
+    /// The filters on the current path, for cycles.
+    path: HashSet<FilterKey>,
     budget: usize,
     rules: Vec<TreeRule<'a>>,
 }
@@ -152,7 +170,7 @@ impl<'a> Walker<'a, '_> {
             || filter.chain_or_root().default_priority(),
             |priority| priority.value,
         );
-        self.path.push(key);
+        self.path.insert(key);
         for entry in &filter.entries {
             match entry {
                 Entry::Rule(rule) => self.rules.push(TreeRule {
@@ -169,6 +187,6 @@ impl<'a> Walker<'a, '_> {
                 Entry::Comment(_) => {}
             }
         }
-        self.path.pop();
+        self.path.remove(&key);
     }
 }
