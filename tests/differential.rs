@@ -27,6 +27,7 @@ mod lab;
 #[path = "differential/report.rs"]
 mod report;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -41,6 +42,12 @@ const STOCK_FILTERS: &str = "/usr/share/libvirt/nwfilter";
 
 fn here() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential")
+}
+
+/// Writes to the terminal at once: the test harness captures `eprintln!`
+/// of a passing test, but a skip and the progress of a long run must show.
+fn say(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 fn in_ci() -> bool {
@@ -80,7 +87,13 @@ fn missing_prerequisite() -> Option<String> {
     }
     // libvirt runs /usr/sbin/ebtables; the legacy variant has no kernel
     // support here, so it must be ebtables-nft (Debian's default alternative).
-    let ebtables = std::fs::canonicalize("/usr/sbin/ebtables").unwrap_or_default();
+    let mut ebtables = PathBuf::from("/usr/sbin/ebtables");
+    while !ebtables.to_string_lossy().ends_with("-nft") {
+        match std::fs::read_link(&ebtables) {
+            Ok(target) => ebtables = ebtables.parent().unwrap_or(Path::new("/")).join(target),
+            Err(_) => break,
+        }
+    }
     if !ebtables.to_string_lossy().ends_with("-nft") {
         return Some(format!(
             "/usr/sbin/ebtables is {}, not ebtables-nft",
@@ -160,7 +173,9 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
             !in_ci(),
             "CI=true but the differential test cannot run: {reason}"
         );
-        eprintln!("\n*** SKIPPED differential_root_libvirt_*: {reason} ***\n");
+        say(&format!(
+            "\n*** SKIPPED differential_root_libvirt_*: {reason} ***\n"
+        ));
         return;
     }
     let started = Instant::now();
@@ -174,7 +189,9 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
                 !cases.is_empty(),
                 "NWF_DIFFERENTIAL_ONLY={only} names no case"
             );
-            eprintln!("note: only the cases {only} (NWF_DIFFERENTIAL_ONLY)");
+            say(&format!(
+                "note: only the cases {only} (NWF_DIFFERENTIAL_ONLY)\n"
+            ));
         }
         Err(_) => check_coverage(&cases, &mut problems),
     }
@@ -237,7 +254,7 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
             (lv, nv) => {
                 let errors: Vec<String> = [lv.err(), nv.err()].into_iter().flatten().collect();
                 let message = format!("case {}: harness error: {}", case.name, errors.join("; "));
-                eprintln!("{message}{}", daemon.log_tail());
+                say(&format!("{message}{}\n", daemon.log_tail()));
                 problems.push(message);
                 continue;
             }
@@ -273,7 +290,7 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
             differing += 1;
         }
         let text = report::render(case, &comparison, case_started.elapsed().as_secs_f64());
-        eprint!("{text}");
+        say(&text);
         reports.push(text);
         if let Some(dir) = &out_dir {
             std::fs::create_dir_all(dir).expect("NWF_DIFFERENTIAL_OUT");
@@ -295,7 +312,7 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
         problems.len(),
         started.elapsed().as_secs_f64()
     );
-    eprintln!("{summary}");
+    say(&format!("{summary}\n"));
     let failing: Vec<&String> = reports
         .iter()
         .filter(|text| text.contains("DIFFER"))
