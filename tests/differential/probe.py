@@ -213,14 +213,18 @@ def exchange(sock, probe, tag):
     deadline = time.monotonic() + EXCHANGE_TIMEOUT
     proto, dst, arg = probe["proto"], probe["dst"], probe["arg"]
     try:
-        if proto == "ping":
-            header = struct.pack("!BBHHH", 8, 0, 0, arg, 1)
-            sock.sendto(struct.pack("!BBHHH", 8, 0, checksum(header + tag), arg, 1) + tag, (dst, 0))
+        if proto in ("ping", "ping6"):
+            if proto == "ping":
+                header = struct.pack("!BBHHH", 8, 0, 0, arg, 1)
+                sock.sendto(struct.pack("!BBHHH", 8, 0, checksum(header + tag), arg, 1) + tag, (dst, 0))
+            else:  # the kernel fills in the ICMPv6 checksum of raw ICMPv6 sockets
+                sock.sendto(struct.pack("!BBHHH", 128, 0, 0, arg, 1) + tag, (dst, 0))
             while (left := deadline - time.monotonic()) > 0:
                 sock.settimeout(left)
                 data = sock.recv(4096)
-                icmp = (data[0] & 15) * 4
-                if data[icmp] == 0 and struct.unpack_from("!H", data, icmp + 4)[0] == arg and tag in data:
+                # IPv4 raw sockets see the IP header, IPv6 ones only the ICMPv6 message
+                icmp, reply = ((data[0] & 15) * 4, 0) if proto == "ping" else (0, 129)
+                if data[icmp] == reply and struct.unpack_from("!H", data, icmp + 4)[0] == arg and tag in data:
                     return "ok"
             return "timeout"
         sock.settimeout(EXCHANGE_TIMEOUT)
@@ -272,9 +276,11 @@ def run(probes_path, topo_path, host_ns, g1_ns, g2_ns):
     for probe in probes:
         if probe["kind"] != "exchange":
             continue
-        kind = {"tcp": (socket.SOCK_STREAM, 0), "udp": (socket.SOCK_DGRAM, 0),
-                "ping": (socket.SOCK_RAW, socket.IPPROTO_ICMP)}[probe["proto"]]
-        sock = spaces.socket(probe["sender"], socket.AF_INET, *kind)
+        kind = {"tcp": (socket.AF_INET, socket.SOCK_STREAM, 0),
+                "udp": (socket.AF_INET, socket.SOCK_DGRAM, 0),
+                "ping": (socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),
+                "ping6": (socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)}[probe["proto"]]
+        sock = spaces.socket(probe["sender"], *kind)
         tag = b"NWFD{" + probe["id"].encode() + b"}"
 
         def work(sock=sock, probe=probe, tag=tag):
