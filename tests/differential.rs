@@ -324,3 +324,52 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
         failing.iter().map(|text| text.as_str()).collect::<String>()
     );
 }
+
+/// The case data on its own, without root: every case parses and binds a
+/// filter that exists, every stock filter nwf embeds is bound by a case,
+/// every project filter parses without errors and is bound or referenced.
+#[test]
+fn differential_cases_are_well_formed() {
+    let cases = Case::load_all(&here().join("cases")).expect("cases parse");
+    let mut project = Vec::new();
+    let entries = std::fs::read_dir(here().join("filters")).expect("filters folder");
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let (document, diagnostics) = nwf_syntax::xml::parse_xml(nwf_syntax::FileId(0), &text);
+        let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let names: Vec<String> = document
+            .filters()
+            .map(|filter| filter.name.value.clone())
+            .collect();
+        assert_eq!(names.len(), 1, "{}: one filter per file", path.display());
+        project.push((names[0].clone(), text));
+    }
+    for case in &cases {
+        assert!(
+            nwf_syntax::stock::get(&case.filter).is_some()
+                || project.iter().any(|(name, _)| *name == case.filter),
+            "case {}: no filter {}",
+            case.name,
+            case.filter
+        );
+    }
+    for stock in nwf_syntax::stock::FILTERS {
+        assert!(
+            cases.iter().any(|case| case.filter == stock.name),
+            "no case binds the stock filter {}",
+            stock.name
+        );
+    }
+    for (name, _) in &project {
+        let quoted = format!("filter='{name}'");
+        assert!(
+            cases.iter().any(|case| case.filter == *name)
+                || project.iter().any(|(_, text)| text.contains(&quoted)),
+            "project filter {name} is neither bound by a case nor referenced"
+        );
+    }
+    Topology::parse(&std::fs::read_to_string(here().join("topology.json")).expect("topology"))
+        .expect("topology.json is valid");
+}
