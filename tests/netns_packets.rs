@@ -949,14 +949,35 @@ fn netns_apply_check_reports_drift_for_every_example() {
         .collect();
     bindings.sort();
     assert!(!bindings.is_empty());
-    let filter_dir = examples.to_string_lossy().into_owned();
     for binding in bindings {
-        let binding = binding.to_string_lossy().into_owned();
-        let check = |expect_same: bool| {
-            let output = nwf_in(
-                &lab,
-                &["apply", "--check", "--filter-dir", &filter_dir, &binding],
+        // Each example exists in both forms, and a workspace may define a
+        // filter only once: a `NAME.binding.xml` takes its filters from
+        // `NAME.xml`; a `.nwf` example holds its filters and its binding.
+        let mut sources: Vec<String> = Vec::new();
+        if let Some(stem) = binding
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(".binding.xml"))
+        {
+            sources.push("--filter-dir".to_owned());
+            sources.push(
+                examples
+                    .join(format!("{stem}.xml"))
+                    .to_string_lossy()
+                    .into_owned(),
             );
+        }
+        let binding = binding.to_string_lossy().into_owned();
+        let with_sources = |command: &[&str]| -> Vec<String> {
+            let mut args: Vec<String> = command.iter().map(|&arg| arg.to_owned()).collect();
+            args.extend(sources.iter().cloned());
+            args.push(binding.clone());
+            args
+        };
+        let check = |expect_same: bool| {
+            let args = with_sources(&["apply", "--check"]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = nwf_in(&lab, &args);
             let code = output.status.code();
             let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
             if expect_same {
@@ -987,7 +1008,9 @@ fn netns_apply_check_reports_drift_for_every_example() {
         // difference and exits 1; after `apply` the kernel matches it.
         let _ = nwf_in(&lab, &["flush"]);
         check(false);
-        let applied = nwf_in(&lab, &["apply", "--filter-dir", &filter_dir, &binding]);
+        let args = with_sources(&["apply"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let applied = nwf_in(&lab, &args);
         assert!(
             applied.status.success(),
             "{binding}: {}",
