@@ -132,7 +132,7 @@ async fn run(size: Size) {
     let _ = std::fs::remove_dir_all(&root);
     write_workspace(size, &root);
     let uri = |name: &str| {
-        tower_lsp::lsp_types::Url::from_file_path(root.join(name))
+        tower_lsp_server::ls_types::Uri::from_file_path(root.join(name))
             .expect("absolute")
             .to_string()
     };

@@ -246,7 +246,7 @@ async fn run_case(case: &Case, root: &Path) -> String {
 }
 
 fn url(path: &Path) -> String {
-    tower_lsp::lsp_types::Url::from_file_path(path)
+    tower_lsp_server::ls_types::Uri::from_file_path(path)
         .expect("absolute path")
         .to_string()
 }

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 
 use nwf_syntax::ir::{Item, ValueKind};
 use nwf_syntax::{Code, Diagnostic};
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
     DocumentChangeOperation, DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier,
-    Position, Range, RenameFile, ResourceOp, TextDocumentEdit, TextEdit, Url, WorkspaceEdit,
+    Position, Range, RenameFile, ResourceOp, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::convert;
@@ -248,7 +248,7 @@ fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
     }))
 }
 
-fn with_extension(uri: &Url, extension: &str) -> Option<Url> {
-    let path = uri.to_file_path().ok()?;
-    Url::from_file_path(path.with_extension(extension)).ok()
+fn with_extension(uri: &Uri, extension: &str) -> Option<Uri> {
+    let path = convert::file_path(uri)?;
+    convert::file_uri(&path.with_extension(extension))
 }

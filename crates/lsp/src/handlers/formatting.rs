@@ -3,7 +3,7 @@
 //! with syntax errors is left alone: printing what the front end salvaged
 //! could drop what the user is in the middle of typing.
 
-use tower_lsp::lsp_types::{DocumentFormattingParams, Position, Range, TextEdit};
+use tower_lsp_server::ls_types::{DocumentFormattingParams, Position, Range, TextEdit};
 
 use crate::documents::SourceKind;
 use crate::world::World;
