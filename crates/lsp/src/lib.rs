@@ -11,6 +11,8 @@
 //! - [`world`]: the files of the workspace and the analysis over them;
 //! - [`convert`]: byte spans to UTF-16 LSP positions and nwf diagnostics to
 //!   LSP diagnostics;
+//! - [`rewrite`]: printing a whole document (formatting, conversion) only
+//!   when nothing it says would be lost;
 //! - `handlers/*`: one file per feature, each a total function from the
 //!   world and the request's parameters to the response.
 //!
@@ -19,6 +21,7 @@
 pub mod convert;
 pub mod documents;
 pub mod handlers;
+pub mod rewrite;
 pub mod scan;
 pub mod server;
 pub mod state;

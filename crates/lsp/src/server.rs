@@ -148,9 +148,7 @@ impl LanguageServer for Server {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.state
-            .query(|world| formatting::format(world, params))
-            .await
+        formatting::respond(&self.state, &self.client, params).await
     }
 
     async fn semantic_tokens_full(
