@@ -145,6 +145,15 @@ impl Server {
         server
     }
 
+    /// Waits for the process to end, stdin still open, checks its exit
+    /// code, and removes the workspace.
+    fn expect_exit(mut self, what: &str, code: i32, root: &Path) {
+        let status = self.wait_exit(what);
+        assert_eq!(status.code(), Some(code), "nwf lsp exited with {status}");
+        drop(self.stdin);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
     /// Waits for the process to end, stdin still open, within
     /// [`EXIT_DEADLINE`]; kills it and fails when it does not.
     fn wait_exit(&mut self, what: &str) -> ExitStatus {
@@ -278,10 +287,7 @@ fn exit_after_shutdown_ends_the_process_with_stdin_open_and_code_0() {
     );
     assert_eq!(result, Value::Null);
     server.notify("exit", Value::Null);
-    let status = server.wait_exit("shutdown and exit");
-    assert_eq!(status.code(), Some(0), "nwf lsp exited with {status}");
-    drop(server.stdin);
-    let _ = std::fs::remove_dir_all(&root);
+    server.expect_exit("shutdown and exit", 0, &root);
 }
 
 #[test]
@@ -289,10 +295,7 @@ fn exit_without_shutdown_ends_the_process_with_code_1() {
     let root = scratch("exit-abrupt");
     let mut server = Server::initialized(&root);
     server.notify("exit", Value::Null);
-    let status = server.wait_exit("exit without shutdown");
-    assert_eq!(status.code(), Some(1), "nwf lsp exited with {status}");
-    drop(server.stdin);
-    let _ = std::fs::remove_dir_all(&root);
+    server.expect_exit("exit without shutdown", 1, &root);
 }
 
 #[test]
@@ -307,8 +310,5 @@ fn messages_after_exit_do_not_keep_the_process_alive() {
         json!({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}),
         json!({"jsonrpc": "2.0", "method": "exit"}),
     ]);
-    let status = server.wait_exit("exit followed by more messages");
-    assert_eq!(status.code(), Some(0), "nwf lsp exited with {status}");
-    drop(server.stdin);
-    let _ = std::fs::remove_dir_all(&root);
+    server.expect_exit("exit followed by more messages", 0, &root);
 }

@@ -5,18 +5,19 @@
 //! result back only if every one of these holds; otherwise it says which
 //! one failed ([`Refusal`]):
 //!
-//! 1. nwf owns the document: a `.nwf` file, or an XML file holding one
+//! 1. The file has no errors (checked first: a broken document says
+//!    nothing reliable about what it is).
+//! 2. nwf owns the document: a `.nwf` file, or an XML file holding one
 //!    `<filter>` or one `<filterbinding>`. A libvirt `<domain>` is not ours
 //!    to print: the IR keeps only its filter bindings (disks, memory, the
 //!    OS are not in it), and the writer would print those as
-//!    `<filterbinding>`s.
-//! 2. The front end read everything: its diagnostics about the file hold no
-//!    error and nothing that means "this part of the source is not in the
-//!    IR" (an unknown element or attribute, an attribute of another
-//!    protocol, text, a second protocol element, something libvirt ignores
-//!    and nwf therefore drops, a negation nwf rewrites). The only warning
-//!    allowed is NWF018 (a filter name that is no XML name: the name is
-//!    kept as written). A new warning is refused until it is listed here.
+//!    `<filterbinding>`s. The front end read everything: its warnings hold
+//!    nothing that means "this part of the source is not in the IR" (an
+//!    unknown element or attribute, an attribute of another protocol,
+//!    text, a second protocol element, something libvirt ignores and nwf
+//!    therefore drops, a negation nwf rewrites). The only warning allowed
+//!    is NWF018 (a filter name that is no XML name: the name is kept as
+//!    written). A new warning is refused until it is listed here.
 //! 3. Nothing the IR does not hold is in the text: no XML declaration,
 //!    processing instruction, DOCTYPE or CDATA section outside comments, no
 //!    byte order mark; every comment of the text is a comment of the IR.
@@ -34,8 +35,9 @@
 //!    and again nothing but allowed diagnostics.
 //!
 //! Checks 1-5 look for what the front end could have dropped; check 6
-//! catches what the printer could drop. This is a pure function of the
-//! text: it parses the text itself, and knows nothing of LSP.
+//! catches what the printer could drop. It is a pure function of the
+//! document as read; it parses only what it prints (and, for a `\r\n`
+//! file, the same text with `\n` line endings), and knows nothing of LSP.
 
 use nwf_syntax::ir::{Binding, BindingSource, Comment, Document, Entry, Item};
 use nwf_syntax::text::lexer::{self, Token};
@@ -73,7 +75,8 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::NotOwned => f.write_str(
-                "the document is not a <filter> or <filterbinding> (nwf does not rewrite a libvirt <domain>)",
+                "nwf rewrites only a document that is one <filter> or one <filterbinding> \
+                 (a libvirt <domain> holds much that nwf does not read)",
             ),
             Refusal::SeveralItems => {
                 f.write_str("the file holds several filters or bindings; an XML file holds one")
@@ -115,6 +118,9 @@ const KEEPS_EVERYTHING: [Code; 1] = [Code::XmlBadFilterName];
 /// The whole text of `original` printed in the form `target` (its own form:
 /// formatting; the other one: conversion), if nothing is lost.
 pub fn lossless_rewrite(original: Original<'_>, target: SourceKind) -> Result<String, Refusal> {
+    if original.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Refusal::HasErrors);
+    }
     owned(original, target)?;
     read_whole(original.diagnostics)?;
     let crlf = line_endings(original.text)?;
@@ -154,7 +160,7 @@ fn print(document: &Document, target: SourceKind) -> String {
     }
 }
 
-/// Check 1: an XML document (read, or to be written) holds exactly one
+/// Check 2: an XML document (read, or to be written) holds exactly one
 /// filter or one `<filterbinding>`.
 fn owned(original: Original<'_>, target: SourceKind) -> Result<(), Refusal> {
     let items: Vec<&Item> = original
@@ -179,7 +185,7 @@ fn owned(original: Original<'_>, target: SourceKind) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Check 2 (and, on the printed text, part of check 6).
+/// Check 2, the warnings (and, on the printed text, part of check 6).
 fn read_whole(diagnostics: &[Diagnostic]) -> Result<(), Refusal> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Refusal::HasErrors);
