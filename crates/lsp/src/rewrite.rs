@@ -20,7 +20,10 @@
 //!    written). A new warning is refused until it is listed here.
 //! 3. Nothing the IR does not hold is in the text: no XML declaration,
 //!    processing instruction, DOCTYPE or CDATA section outside comments, no
-//!    byte order mark; every comment of the text is a comment of the IR.
+//!    byte order mark; every comment of the text is a comment of the IR;
+//!    every element, attribute and text of an XML file is in the canonical
+//!    XML of its IR ([`inventory`]: the reader does not report every part
+//!    it ignores).
 //! 4. Every comment stays where it is: on a line of its own (the printers
 //!    put each comment on its own line, so a comment after a statement on
 //!    the same line would move), at the level of the filter or the file (a
@@ -38,6 +41,8 @@
 //! catches what the printer could drop. It is a pure function of the
 //! document as read; it parses only what it prints (and, for a `\r\n`
 //! file, the same text with `\n` line endings), and knows nothing of LSP.
+
+mod inventory;
 
 use nwf_syntax::ir::{Binding, BindingSource, Comment, Document, Entry, Item};
 use nwf_syntax::text::lexer::{self, Token};
@@ -60,6 +65,9 @@ pub enum Refusal {
     /// Markup the printers do not keep: `<?xml ...?>`, `<!DOCTYPE`, a
     /// processing instruction, CDATA, a byte order mark.
     MarkupNotKept(&'static str),
+    /// An element, attribute or text of the XML that its canonical form
+    /// lacks (the reader let it go without a diagnostic).
+    NotKept(String),
     /// A comment of the text that the IR does not hold.
     CommentDropped,
     /// A comment the printer would put somewhere else.
@@ -89,6 +97,7 @@ impl std::fmt::Display for Refusal {
                 code.title()
             ),
             Refusal::MarkupNotKept(what) => write!(f, "nwf's printers do not keep {what}"),
+            Refusal::NotKept(what) => write!(f, "nwf does not keep {what}"),
             Refusal::CommentDropped => f.write_str("a comment would be lost"),
             Refusal::CommentMoved(_) => f.write_str("a comment would move"),
             Refusal::LineEndings => {
@@ -126,6 +135,12 @@ pub fn lossless_rewrite(original: Original<'_>, target: SourceKind) -> Result<St
     let crlf = line_endings(original.text)?;
     comments(original)?;
     markup(original)?;
+    if original.kind == SourceKind::Xml {
+        let canonical = print(original.document, SourceKind::Xml);
+        if let Some(part) = inventory::first_missing(original.text, &canonical) {
+            return Err(Refusal::NotKept(part));
+        }
+    }
     // Print from the text with plain line endings, so that comments carry
     // no `\r` that the line-ending conversion would double.
     let printed = if crlf {
