@@ -184,10 +184,14 @@ fn owned(original: Original<'_>, target: SourceKind) -> Result<(), Refusal> {
         .iter()
         .filter(|item| !matches!(item, Item::Comment(_)))
         .collect();
-    let from_domain = items.iter().any(|item| {
-        matches!(item, Item::Binding(binding) if binding.source == BindingSource::DomainInterface)
+    // Positively: a binding read from anything but a `<filterbinding>` (a
+    // `<domain>`'s interface, or whatever shape a later reader adds) is
+    // part of a document that holds more than nwf reads.
+    let whole = items.iter().all(|item| match item {
+        Item::Binding(binding) => binding.source == BindingSource::FilterBinding,
+        Item::Filter(_) | Item::Comment(_) => true,
     });
-    if original.kind == SourceKind::Xml && (items.len() != 1 || from_domain) {
+    if original.kind == SourceKind::Xml && (items.len() != 1 || !whole) {
         return Err(Refusal::NotOwned);
     }
     if target == SourceKind::Xml && items.len() != 1 {
@@ -316,10 +320,9 @@ fn comments(original: Original<'_>) -> Result<(), Refusal> {
         return Err(Refusal::CommentDropped);
     }
     for span in ir.iter().map(|comment| comment.span) {
-        let line_start = original.text[..span.start()]
-            .rfind('\n')
-            .map_or(0, |idx| idx + 1);
-        if !original.text[line_start..span.start()].trim().is_empty() {
+        let before = original.text.get(..span.start()).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
+        if !before[line_start..].trim().is_empty() {
             return Err(Refusal::CommentMoved(span));
         }
     }

@@ -25,27 +25,24 @@ pub async fn respond(
     client: &Client,
     params: DocumentFormattingParams,
 ) -> Result<Option<Vec<TextEdit>>> {
-    let uri = params.text_document.uri.clone();
+    let uri = params.text_document.uri;
     let formatted = state.query(move |world| format(world, &uri)).await?;
     match formatted {
         Ok(edits) => Ok(Some(edits)),
-        Err(Some(refusal)) => {
-            let message = format!(
-                "nwf: not formatting {}: {refusal}",
-                params.text_document.uri.as_str()
-            );
-            client.log_message(MessageType::INFO, message).await;
+        Err(Some(why)) => {
+            client.log_message(MessageType::INFO, why).await;
             Ok(None)
         }
         Err(None) => Ok(None),
     }
 }
 
-/// The edits that format the document at `uri`; `Err(None)` when the
-/// server does not know it.
-pub fn format(world: &World, uri: &Uri) -> std::result::Result<Vec<TextEdit>, Option<Refusal>> {
+/// The edits that format the document at `uri`; otherwise why not, or
+/// `Err(None)` when the server does not know the document.
+pub fn format(world: &World, uri: &Uri) -> std::result::Result<Vec<TextEdit>, Option<String>> {
     let file = world.file_by_uri(uri).ok_or(None)?;
-    let formatted = rewrite::lossless_rewrite(original(file), file.kind).map_err(Some)?;
+    let formatted = rewrite::lossless_rewrite(original(file), file.kind)
+        .map_err(|refusal| Some(explain(file, &refusal)))?;
     if formatted == file.text() {
         return Ok(Vec::new());
     }
@@ -54,6 +51,23 @@ pub fn format(world: &World, uri: &Uri) -> std::result::Result<Vec<TextEdit>, Op
         Range::new(Position::new(0, 0), end),
         formatted,
     )])
+}
+
+/// The log line for a refusal, pointing at the comment that would move.
+fn explain(file: FileView<'_>, refusal: &Refusal) -> String {
+    let place = match refusal {
+        Refusal::CommentMoved(span) => {
+            format!(
+                " (line {})",
+                file.text_ref().position(span.start()).line + 1
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "nwf: not formatting {}: {refusal}{place}",
+        file.uri.as_str()
+    )
 }
 
 /// What [`rewrite::lossless_rewrite`] needs to know of a file.
