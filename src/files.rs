@@ -54,17 +54,15 @@ pub fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))
 }
 
-/// A workspace holding the stock library and every file below `paths`.
-/// Returns the workspace and the ids of the user's files, in order.
+/// A workspace holding the stock library and every file below `paths`
+/// (nothing else: no system directory). Returns the workspace and the ids
+/// of the user's files, in order.
 pub fn load_workspace(paths: &[PathBuf]) -> Result<(Workspace, Vec<FileId>), String> {
-    let mut workspace = Workspace::default();
-    nwf_syntax::stock::load_into(&mut workspace);
-    let mut ids = Vec::new();
-    for path in expand_paths(paths)? {
-        let text = read(&path)?;
-        ids.push(add_file(&mut workspace, path, text));
-    }
-    Ok((workspace, ids))
+    let loaded = crate::sources::load(&crate::sources::Sources {
+        given: paths.to_vec(),
+        ..crate::sources::Sources::default()
+    })?;
+    Ok((loaded.workspace, loaded.given))
 }
 
 /// Parses `text` with the front end its path calls for and adds it.

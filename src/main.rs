@@ -7,6 +7,8 @@ mod files;
 mod front_end;
 mod nft;
 mod render;
+mod sources;
+mod verdict;
 
 use std::process::ExitCode;
 

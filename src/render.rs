@@ -212,3 +212,13 @@ fn summary(diagnostics: &[&Diagnostic]) -> String {
     }
     parts.join(", ")
 }
+
+/// Prints `diagnostics` to standard error, in the order given, with colour
+/// when standard error is a terminal (and `NO_COLOR` is unset).
+pub fn eprint(workspace: &Workspace, diagnostics: &[Diagnostic]) {
+    let color = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut err = io::stderr().lock();
+    for diagnostic in diagnostics {
+        let _ = human(workspace, diagnostic, color, &mut err);
+    }
+}

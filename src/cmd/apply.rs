@@ -1,41 +1,44 @@
 //! `nwf apply BINDING-FILE...`: instantiate every binding and replace nwf's
 //! two nftables tables with the result in one transaction.
 
-use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
-use nwf_backend::instantiate::{Source, instantiate_binding};
 use nwf_backend::ruleset::{self, Port};
-use nwf_backend::translate::translate;
-use nwf_syntax::{Diagnostic, FileId, Workspace};
+use nwf_syntax::{Diagnostic, Workspace};
 
-use crate::{Outcome, files, nft, render};
+use crate::sources::{self, Loaded, SourceArgs, Sources};
+use crate::verdict::{self, Review};
+use crate::{Outcome, nft, render};
 
 /// Apply filter bindings to the kernel as one nftables transaction.
 ///
 /// Every binding (libvirt <filterbinding>, the <interface>s of a domain XML,
 /// or `bind` blocks of .nwf files) is instantiated with its filter tree,
-/// taken from the stock filters, the --filter-dir directories and the
-/// binding files themselves. nwf's tables (`bridge nwf` and `inet nwf`) are
-/// replaced as a whole; nothing else in the ruleset is touched. If nft
-/// refuses the transaction, the previous ruleset stays exactly as it was and
-/// the refused rules are reported at the filter rules they came from.
-/// Exit status: 0 applied, 1 errors in the input or refused by nft, 2 usage
-/// or I/O errors.
+/// taken from the stock filters, libvirt's filter directory
+/// (/etc/libvirt/nwfilter, or `$NWF_SYSTEM_FILTER_DIR`; empty for none), the
+/// --filter-dir directories and the binding files themselves. Nothing is
+/// applied when any of these files has an error, or a warning that makes a
+/// rule match more than its text says (unless --lenient); `nwf check` with
+/// the same arguments reports the same. nwf's tables (`bridge nwf` and
+/// `inet nwf`) are replaced as a whole; nothing else in the ruleset is
+/// touched. If nft refuses the transaction, the previous ruleset stays
+/// exactly as it was and the refused rules are reported at the filter rules
+/// they came from.
+/// Exit status: 0 applied, 1 input refused (or refused by nft), 2 usage or
+/// I/O errors.
 ///
 /// Examples:
 ///   nwf apply --dry-run vm1-binding.xml
-///   nwf apply --filter-dir /etc/libvirt/nwfilter bindings/
+///   nwf apply --filter-dir my-filters/ bindings/
 ///   nwf apply --check --format json domain.xml
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Files or directories with the bindings to apply.
+    /// Files or directories with the bindings (and filters) to apply.
     #[arg(required = true)]
     bindings: Vec<PathBuf>,
-    /// Directories (or files) with filter definitions.
-    #[arg(long = "filter-dir", value_name = "DIR")]
-    filter_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Print the ruleset instead of applying it.
     #[arg(long)]
     dry_run: bool,
@@ -58,141 +61,58 @@ pub enum ScriptFormat {
     Json,
 }
 
-/// libvirt's filter directory, `/etc/libvirt/nwfilter` (or
-/// `$NWF_SYSTEM_FILTER_DIR`; empty to leave it out), if it exists here.
-fn system_filter_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("NWF_SYSTEM_FILTER_DIR")
-        .map_or_else(|| PathBuf::from("/etc/libvirt/nwfilter"), PathBuf::from);
-    (!dir.as_os_str().is_empty() && dir.is_dir()).then_some(dir)
-}
-
-/// The workspace with the stock filters, libvirt's filter directory, the
-/// filter directories and the binding files, and the ids of the binding
-/// files.
-pub(crate) fn load(
-    bindings: &[PathBuf],
-    filter_dirs: &[PathBuf],
-) -> Result<(Workspace, Vec<FileId>), String> {
-    let mut workspace = Workspace::default();
-    nwf_syntax::stock::load_into(&mut workspace);
-    // libvirt's own filter directory comes after the stock library and
-    // before the --filter-dir folders, when this machine has one.
-    let mut sources: Vec<PathBuf> = system_filter_dir().into_iter().collect();
-    sources.extend_from_slice(filter_dirs);
-    for path in files::expand_paths(&sources)? {
-        let text = files::read(&path)?;
-        files::add_file(&mut workspace, path, text);
-    }
-    let mut ids = Vec::new();
-    for path in files::expand_paths(bindings)? {
-        let text = files::read(&path)?;
-        ids.push(files::add_file(&mut workspace, path, text));
-    }
-    Ok((workspace, ids))
-}
-
-/// Instantiates every binding of `binding_files` (port ids from
-/// `next_id`), returning the ports and every diagnostic: the binding files'
-/// parse errors, then instantiation and translation.
-pub(crate) fn build(
-    workspace: &Workspace,
-    binding_files: &[FileId],
-    mut next_id: impl FnMut(&str) -> Option<u16>,
-) -> (Vec<Port>, Vec<Diagnostic>) {
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut ports = Vec::new();
-    let lookup = |name: &str| {
-        workspace
-            .definition(name)
-            .map(|(file, filter)| Source { file, filter })
+/// Loads the input of `command` and reviews it; prints the diagnostics
+/// (hints aside) and, when the input is refused, why. `None` after an I/O
+/// error, already printed.
+pub(crate) fn load_and_review(
+    command: &str,
+    given: &[PathBuf],
+    args: &SourceArgs,
+) -> Option<(Loaded, Review)> {
+    let loaded = match sources::load(&Sources::with_system_dir(given, &args.filter_dirs)) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("nwf {command}: {message}");
+            return None;
+        }
     };
-    let all: Vec<(FileId, &nwf_syntax::ir::Binding)> = binding_files
+    let review = verdict::review(&loaded, args.policy());
+    let shown: Vec<Diagnostic> = review
+        .diagnostics
         .iter()
-        .flat_map(|&file| {
-            workspace
-                .file(file)
-                .document()
-                .bindings()
-                .map(move |binding| (file, binding))
-        })
+        .filter(|diagnostic| diagnostic.severity != nwf_syntax::Severity::Hint)
+        .cloned()
         .collect();
-    diagnostics.extend(nwf_backend::instantiate::duplicate_interfaces(&all));
-    for &file in binding_files {
-        let source = workspace.file(file);
-        diagnostics.extend(
-            source
-                .parse_diagnostics()
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned(),
+    render::eprint(&loaded.workspace, &shown);
+    if review.is_refused() {
+        eprintln!(
+            "nwf {command}: the ruleset is left as it is: {}",
+            review.refusal()
         );
-        for binding in source.document().bindings() {
-            let result = instantiate_binding(binding, file, lookup);
-            diagnostics.extend(
-                result
-                    .diagnostics
-                    .iter()
-                    .cloned()
-                    .map(|diagnostic| suggest(workspace, diagnostic)),
-            );
-            let (chains, more) = translate(&result.instance, file, binding.portdev.span);
-            diagnostics.extend(more);
-            match next_id(&binding.portdev.value) {
-                Some(id) => ports.push(Port { id, chains }),
-                None => eprintln!("nwf: no free port id left for {}", binding.portdev.value),
-            }
-        }
     }
-    (ports, diagnostics)
-}
-
-/// Adds "did you mean" to a missing filter's diagnostic.
-fn suggest(workspace: &Workspace, diagnostic: Diagnostic) -> Diagnostic {
-    if diagnostic.code != nwf_syntax::Code::FilterNotFound {
-        return diagnostic;
-    }
-    let source = workspace.file(diagnostic.file());
-    let Some(written) = source.text().get(diagnostic.span().range()) else {
-        return diagnostic;
-    };
-    match nwf_syntax::diagnostic::did_you_mean(written, workspace.filter_names()) {
-        Some(name) => {
-            let span = diagnostic.span();
-            diagnostic
-                .with_help(format!("did you mean `{name}`?"))
-                .with_fix(format!("use `{name}`"), span, name)
-        }
-        None => diagnostic,
-    }
-}
-
-/// Prints diagnostics to standard error.
-pub(crate) fn report(workspace: &Workspace, diagnostics: &[Diagnostic]) {
-    let color = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut err = io::stderr().lock();
-    for diagnostic in diagnostics {
-        let _ = render::human(workspace, diagnostic, color, &mut err);
-    }
+    Some((loaded, review))
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let (workspace, binding_files) = match load(&args.bindings, &args.filter_dirs) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("nwf apply: {message}");
-            return Outcome::Failure;
-        }
+    let Some((Loaded { workspace, .. }, review)) =
+        load_and_review("apply", &args.bindings, &args.sources)
+    else {
+        return Outcome::Failure;
     };
-    let mut next = 0u16;
-    let (ports, diagnostics) = build(&workspace, &binding_files, |_| {
-        next = next.checked_add(1)?;
-        Some(next)
-    });
-    report(&workspace, &diagnostics);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        eprintln!("nwf apply: nothing applied");
+    if review.is_refused() {
         return Outcome::Findings;
     }
+    if review.bound.len() > usize::from(u16::MAX) {
+        eprintln!("nwf apply: more than {} interfaces", u16::MAX);
+        return Outcome::Failure;
+    }
+    let ports: Vec<Port> = (1..=u16::MAX)
+        .zip(review.bound)
+        .map(|(id, bound)| Port {
+            id,
+            chains: bound.chains,
+        })
+        .collect();
     if ports.is_empty() {
         eprintln!("nwf apply: no bindings found");
         return Outcome::Failure;
@@ -290,7 +210,7 @@ pub(crate) fn finish(
                 .iter()
                 .filter_map(nwf_backend::nft_error::NftError::to_diagnostic)
                 .collect();
-            report(workspace, &mapped);
+            render::eprint(workspace, &mapped);
             if mapped.len() < errors.len() || errors.is_empty() {
                 eprint!("{stderr}");
             }

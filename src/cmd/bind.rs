@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use nwf_backend::plan;
-use nwf_syntax::Diagnostic;
+use nwf_backend::ruleset::Port;
 
-use crate::cmd::apply::{build, finish, load, report};
+use crate::cmd::apply::{finish, load_and_review};
+use crate::sources::{Loaded, SourceArgs};
 use crate::{Outcome, nft};
 
 /// Bind interfaces to their filters without touching other interfaces.
@@ -15,7 +16,11 @@ use crate::{Outcome, nft};
 /// chains and map entries (or creates them); its size does not depend on how
 /// many other interfaces are bound, and the interface's traffic goes from the
 /// old rules to the new ones at once. nwf's tables are created on first use.
-/// Exit status: 0 bound, 1 errors in the input or refused by nft, 2 usage or
+/// Filters come from the same places as for `nwf apply`, and the same input
+/// is refused: nothing is bound, and the kernel is not even asked, when any
+/// loaded file has an error or a warning that widens a rule (unless
+/// --lenient).
+/// Exit status: 0 bound, 1 input refused (or refused by nft), 2 usage or
 /// I/O errors.
 ///
 /// Examples:
@@ -24,25 +29,25 @@ use crate::{Outcome, nft};
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Files or directories with the bindings.
+    /// Files or directories with the bindings (and filters).
     #[arg(required = true)]
     bindings: Vec<PathBuf>,
-    /// Directories (or files) with filter definitions.
-    #[arg(long = "filter-dir", value_name = "DIR")]
-    filter_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Print the transactions instead of running them.
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let (workspace, binding_files) = match load(&args.bindings, &args.filter_dirs) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("nwf bind: {message}");
-            return Outcome::Failure;
-        }
+    let Some((Loaded { workspace, .. }, review)) =
+        load_and_review("bind", &args.bindings, &args.sources)
+    else {
+        return Outcome::Failure;
     };
+    if review.is_refused() {
+        return Outcome::Findings;
+    }
     let mut state = match nft::installed() {
         Ok(state) => state,
         Err(message) if args.dry_run => {
@@ -55,18 +60,21 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let mut used = state.installed.used_ids.clone();
-    let (ports, diagnostics) = build(&workspace, &binding_files, |interface| {
-        if let Some(port) = state.ports.get(interface) {
-            return Some(port.id);
-        }
-        let id = (1..=u16::MAX).find(|id| !used.contains(id))?;
+    let mut ports = Vec::new();
+    for bound in review.bound {
+        let id = match state.ports.get(&bound.interface) {
+            Some(port) => Some(port.id),
+            None => (1..=u16::MAX).find(|id| !used.contains(id)),
+        };
+        let Some(id) = id else {
+            eprintln!("nwf bind: no free port id left for {}", bound.interface);
+            return Outcome::Failure;
+        };
         used.insert(id);
-        Some(id)
-    });
-    report(&workspace, &diagnostics);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        eprintln!("nwf bind: nothing bound");
-        return Outcome::Findings;
+        ports.push(Port {
+            id,
+            chains: bound.chains,
+        });
     }
     for port in &ports {
         let Some(interface) = port.chains.interface.as_ref() else {

@@ -1,21 +1,28 @@
-//! `nwf check PATH...`: every diagnostic of every file, rendered.
+//! `nwf check PATH...`: every diagnostic of every file, rendered, with the
+//! same sources and the same verdict as `nwf apply`.
 
 use std::path::PathBuf;
 
 use crate::render::{self, Format};
-use crate::{Outcome, files};
+use crate::sources::{self, SourceArgs, Sources};
+use crate::{Outcome, verdict};
 
 /// Check filter files and print every problem found.
 ///
-/// The files are checked together with nwf's built-in copy of libvirt's
-/// stock filters, so references to `clean-traffic` and friends resolve. A
-/// directory means every *.xml and *.nwf file below it. Exit status: 0 when
-/// there is no error (warnings allowed), 1 when there is at least one error,
-/// 2 on usage or I/O errors.
+/// The files are checked together with what `nwf apply` reads: nwf's
+/// built-in copy of libvirt's stock filters, libvirt's filter directory
+/// (/etc/libvirt/nwfilter, or `$NWF_SYSTEM_FILTER_DIR`; empty for none) and
+/// the --filter-dir directories. A directory means every *.xml and *.nwf
+/// file below it. Every binding in the files is instantiated as `nwf apply`
+/// would, without touching the kernel. What check passes, `nwf apply` with
+/// the same arguments accepts, and the other way round.
+/// Exit status: 0 when nothing would be refused, 1 when there is an error
+/// or a warning that makes a rule match more than its text says (the
+/// latter allowed with --lenient), 2 on usage or I/O errors.
 ///
 /// Examples:
 ///   nwf check my-filter.xml
-///   nwf check /etc/libvirt/nwfilter filters/
+///   nwf check --filter-dir filters/ vm1-binding.xml
 ///   nwf check --format json filters/ | jq '.[] | .code'
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -23,32 +30,41 @@ pub struct Args {
     /// Files or directories to check.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Output format of the diagnostics.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let (workspace, user_files) = match files::load_workspace(&args.paths) {
+    let loaded = match sources::load(&Sources::with_system_dir(
+        &args.paths,
+        &args.sources.filter_dirs,
+    )) {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("nwf check: {message}");
             return Outcome::Failure;
         }
     };
-    let diagnostics = workspace.diagnostics();
-    if let Err(err) = render::print(&workspace, &diagnostics, args.format) {
+    let review = verdict::review(&loaded, args.sources.policy());
+    if let Err(err) = render::print(&loaded.workspace, &review.diagnostics, args.format) {
         eprintln!("nwf check: {err}");
         return Outcome::Failure;
     }
-    if diagnostics.is_empty() && args.format == Format::Human {
-        let n_files = user_files.len();
-        eprintln!(
-            "checked {n_files} file{}: no problems",
-            if n_files == 1 { "" } else { "s" }
-        );
+    if args.format == Format::Human {
+        if review.diagnostics.is_empty() {
+            let n_files = loaded.given.len();
+            eprintln!(
+                "checked {n_files} file{}: no problems",
+                if n_files == 1 { "" } else { "s" }
+            );
+        } else if review.is_refused() {
+            eprintln!("nwf apply would refuse this: {}", review.refusal());
+        }
     }
-    if diagnostics.iter().any(nwf_syntax::Diagnostic::is_error) {
+    if review.is_refused() {
         Outcome::Findings
     } else {
         Outcome::Clean

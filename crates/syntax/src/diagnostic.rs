@@ -6,6 +6,7 @@
 //! and a long explanation for `nwf explain`, lives in [`codes`].
 
 pub mod codes;
+mod widening;
 
 use crate::span::{FileId, Span};
 pub use codes::Code;

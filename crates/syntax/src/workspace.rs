@@ -19,6 +19,7 @@ mod analysis;
 mod facts;
 pub mod graph;
 mod kinds;
+pub mod meaning;
 mod names;
 pub mod render;
 mod rules;

@@ -8,38 +8,11 @@ mod corpus;
 
 use std::collections::BTreeMap;
 
-use nwf_syntax::ir::{Entry, Filter};
+use nwf_syntax::FileId;
+use nwf_syntax::ir::Filter;
 use nwf_syntax::stock;
+use nwf_syntax::workspace::meaning::meaning;
 use nwf_syntax::xml::parse_xml;
-use nwf_syntax::{FileId, Spanned};
-
-/// The filter as it behaves: comments dropped and every default libvirt
-/// fills in made explicit (our files are canonical XML, which spells the
-/// defaults out; libvirt's sources often leave them implicit).
-fn meaning(filter: &Filter) -> Filter {
-    let mut filter = filter.clone();
-    filter
-        .entries
-        .retain(|entry| !matches!(entry, Entry::Comment(_)));
-    let chain = filter.chain_or_root();
-    let priority = filter
-        .priority
-        .as_ref()
-        .map_or(chain.default_priority(), |priority| priority.value);
-    filter.chain = Some(Spanned::synthetic(chain));
-    filter.priority = Some(Spanned::synthetic(priority));
-    for entry in &mut filter.entries {
-        if let Entry::Rule(rule) = entry {
-            rule.priority = Some(Spanned::synthetic(rule.priority_or_default()));
-            rule.statematch = Some(Spanned::synthetic(rule.statematch_enabled()));
-            // Attribute order inside an element carries no meaning.
-            if let Some(protocol) = &mut rule.protocol {
-                protocol.attrs.sort_by_key(|attr| attr.attr.value);
-            }
-        }
-    }
-    filter
-}
 
 #[test]
 fn stock_library_equals_libvirts_filters_rule_for_rule() {

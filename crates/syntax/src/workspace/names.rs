@@ -9,6 +9,7 @@ use crate::ir::Filter;
 use crate::span::{FileId, Span};
 
 use super::analysis::{Analysis, RefSite};
+use super::meaning::same_meaning;
 use super::{FilterKey, Workspace};
 
 pub(crate) fn check(
@@ -39,13 +40,21 @@ fn duplicates(workspace: &Workspace, analysis: &Analysis, out: &mut Vec<Diagnost
             continue;
         };
         let first_path = workspace.file(first.file).path.display().to_string();
+        let first_is_stock = workspace.file(first.file).is_stock;
+        let mut hinted = false;
         for &key in rest {
             let Some(duplicate) = filter(workspace, key) else {
                 continue;
             };
             if workspace.file(key.file).is_stock {
                 // A user filter replaces this stock one (user files sort
-                // first): say so at the user's definition.
+                // first): say so at the user's definition, once, unless it
+                // is a copy of the stock filter (libvirt's own file in
+                // /etc/libvirt/nwfilter), which replaces nothing.
+                if first_is_stock || hinted || same_meaning(first_filter, duplicate) {
+                    continue;
+                }
+                hinted = true;
                 out.push(
                     Diagnostic::new(
                         Code::OverridesStockFilter,
