@@ -15,37 +15,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "support/rewrite.rs"]
+mod support;
+
 use nwf_lsp::documents::SourceKind;
-use nwf_lsp::rewrite::{Original, Refusal, lossless_rewrite};
-use nwf_syntax::FileId;
-
-fn parse(kind: SourceKind, text: &str) -> (nwf_syntax::ir::Document, Vec<nwf_syntax::Diagnostic>) {
-    match kind {
-        SourceKind::Xml => nwf_syntax::xml::parse_xml(FileId(0), text),
-        SourceKind::Text => nwf_syntax::text::parse_text(FileId(0), text),
-    }
-}
-
-fn rewrite(kind: SourceKind, text: &str, target: SourceKind) -> Result<String, Refusal> {
-    let (document, diagnostics) = parse(kind, text);
-    lossless_rewrite(
-        Original {
-            file: FileId(0),
-            kind,
-            text,
-            document: &document,
-            diagnostics: &diagnostics,
-        },
-        target,
-    )
-}
-
-fn other(kind: SourceKind) -> SourceKind {
-    match kind {
-        SourceKind::Xml => SourceKind::Text,
-        SourceKind::Text => SourceKind::Xml,
-    }
-}
+use nwf_lsp::rewrite::Refusal;
+use support::{other, rewrite};
 
 fn outcome(result: &Result<String, Refusal>) -> String {
     match result {

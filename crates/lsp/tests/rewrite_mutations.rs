@@ -2,7 +2,7 @@
 //! fragment carrying a marker word (a comment, an unknown element or
 //! attribute, text, a processing instruction, CDATA, a DOCTYPE, a stray
 //! word or string in the text form) is inserted at every position of a
-//! clean filter, and whenever [`lossless_rewrite`] accepts the result, for
+//! clean filter, and whenever `lossless_rewrite` accepts the result, for
 //! formatting or for conversion, the marker must be in what it prints, and
 //! formatting what it prints must change nothing.
 //!
@@ -11,9 +11,11 @@
 //! between elements or lines, text inside an attribute value) are accepted,
 //! so that it cannot pass by refusing everything.
 
+#[path = "support/rewrite.rs"]
+mod support;
+
 use nwf_lsp::documents::SourceKind;
-use nwf_lsp::rewrite::{Original, Refusal, lossless_rewrite};
-use nwf_syntax::FileId;
+use support::rewrite;
 
 const XML: &str = "<!-- web -->
 <filter name='web' chain='ipv4' priority='-700'>
@@ -70,30 +72,10 @@ const TEXT_FRAGMENTS: [(&str, &str); 5] = [
     (" qqattr = 1", "qqattr"),
 ];
 
-fn rewrite(kind: SourceKind, text: &str, target: SourceKind) -> Result<String, Refusal> {
-    let (document, diagnostics) = match kind {
-        SourceKind::Xml => nwf_syntax::xml::parse_xml(FileId(0), text),
-        SourceKind::Text => nwf_syntax::text::parse_text(FileId(0), text),
-    };
-    lossless_rewrite(
-        Original {
-            file: FileId(0),
-            kind,
-            text,
-            document: &document,
-            diagnostics: &diagnostics,
-        },
-        target,
-    )
-}
-
 /// Inserts every fragment at every position of `base`; returns how many
 /// mutated documents were accepted, per fragment, and the broken cases.
 fn mutate(kind: SourceKind, base: &str, fragments: &[(&str, &str)]) -> (Vec<usize>, Vec<String>) {
-    let other = match kind {
-        SourceKind::Xml => SourceKind::Text,
-        SourceKind::Text => SourceKind::Xml,
-    };
+    let other = support::other(kind);
     assert!(
         rewrite(kind, base, kind).is_ok(),
         "the base document is clean"
