@@ -371,7 +371,9 @@ fn comments(original: Original<'_>) -> Result<(), Refusal> {
 /// as libvirt keeps them (its table order, its negation copying, its ipset
 /// defaults). For a conversion, every binding is also marked as read from
 /// the text form: the form a binding was read from is provenance, not
-/// content.
+/// content. Not `nwf_syntax::workspace::meaning::meaning`: that drops
+/// comments (which must survive here) and leaves ipset defaults and
+/// negation copying to the attributes as written.
 fn semantic(mut document: Document, conversion: bool) -> Document {
     for item in &mut document.items {
         match item {
