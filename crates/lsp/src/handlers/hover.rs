@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use nwf_syntax::ir::{Entry, Filter, Item};
 use nwf_syntax::workspace::Symbol;
 use nwf_syntax::{Span, navigate, reference};
-use tower_lsp::lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use crate::world::{FileView, Origin, World};
 
@@ -90,7 +90,7 @@ fn filter(world: &World, name: &str) -> String {
             out.push_str(" · a stock filter shipped with nwf");
         }
         Some(file) => {
-            if let Ok(path) = file.uri.to_file_path() {
+            if let Some(path) = crate::convert::file_path(file.uri) {
                 let _ = write!(out, " · defined in `{}`", path.display());
             }
         }
