@@ -1,6 +1,7 @@
 //! `nwf lsp`: the language server, speaking the Language Server Protocol
-//! on stdin and stdout until the editor disconnects. All the work is in
-//! the nwf-lsp crate; this only starts it.
+//! on stdin and stdout until the editor says `exit` or disconnects (exit
+//! code 0 after `shutdown`, 1 without, as the protocol asks). All the work
+//! is in the nwf-lsp crate; this only starts it.
 
 use crate::Outcome;
 
@@ -20,7 +21,10 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     let _ = args.stdio;
     match nwf_lsp::run_blocking() {
-        Ok(()) => Outcome::Clean,
+        Ok(nwf_lsp::SessionEnd::ShutDown) => Outcome::Clean,
+        // The protocol asks for exit code 1 when `exit` comes without a
+        // `shutdown` before it.
+        Ok(nwf_lsp::SessionEnd::Abandoned) => Outcome::Findings,
         Err(err) => {
             eprintln!("nwf lsp: cannot start: {err}");
             Outcome::Failure

@@ -127,14 +127,20 @@ pub fn tables(ports: &[Port]) -> Vec<Table> {
                 "forward",
                 Hook::Forward,
                 0,
+                // The ingress port's chain first, as libvirt's FORWARD
+                // jumps to `libvirt-in` (`--physdev-in`: traffic from a
+                // guest, whose accept is a RETURN) before `libvirt-out`
+                // (`--physdev-out`: traffic to a guest, whose accept is
+                // final). The other order would let the egress port's
+                // accept skip the ingress port's rules.
                 vec![
-                    statement_rule(Statement::VerdictMap {
-                        key: masked_mark(EGRESS_MASK),
-                        map: name("to_port"),
-                    }),
                     statement_rule(Statement::VerdictMap {
                         key: masked_mark(INGRESS_MASK),
                         map: name("from_port"),
+                    }),
+                    statement_rule(Statement::VerdictMap {
+                        key: masked_mark(EGRESS_MASK),
+                        map: name("to_port"),
                     }),
                 ],
             ),

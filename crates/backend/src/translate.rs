@@ -5,7 +5,9 @@
 //! filter chain (`l2-from-IF/arp`, ...), ordered as libvirt's ebtables driver
 //! orders them (`ebiptablesApplyNewRules`): the root chain interleaves its
 //! own rules, by priority, with jumps to the sub-chains, by chain priority,
-//! a jump going first on equal priority. Layer-3/4 rules become the inet
+//! a jump going first on equal priority; a frame falling off the end of a
+//! sub-chain is accepted, as by the ACCEPT policy of libvirt's ebtables
+//! sub-chains. Layer-3/4 rules become the inet
 //! chains `from-IF`, `to-IF` and `host-IF` ([`l3`]). See `docs/backend.md`.
 //!
 //! This module does not decide table layout, maps or port ids: that is
@@ -184,6 +186,8 @@ fn l2_chains(
                      rules: Vec<Rule>| {
         let name = subchain_name(root_name, chain);
         root.rules.push(jump_rule(chain, &name));
+        let mut rules = rules;
+        rules.push(fall_off_rule());
         sub_chains.push(nft::Chain {
             name,
             base: None,
@@ -221,6 +225,19 @@ fn subchain_name(root_name: &Name, chain: &Chain) -> Name {
         .collect();
     Name::identifier(&format!("{root_name}/{suffix}"))
         .expect("root name and reduced suffix are identifier characters")
+}
+
+/// The last rule of every sub-chain: a frame that no rule of the sub-chain
+/// decided is accepted, not handed back to the root chain. libvirt creates
+/// its sub-chains with a bare `ebtables -N`, whose policy is ACCEPT
+/// (ebtables-nft writes that policy as a final `accept`), so the root
+/// chain's later rules never see such a frame.
+fn fall_off_rule() -> Rule {
+    Rule {
+        verdict: Some(Verdict::Accept),
+        comment: Some(nft::Comment::new("end of sub-chain: accept (libvirt)")),
+        ..Rule::default()
+    }
 }
 
 /// The root chain's jump into a sub-chain, restricted to the chain's

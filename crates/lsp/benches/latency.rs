@@ -6,7 +6,8 @@
 //! - edit to diagnostics: a `didChange` on an open file until the
 //!   `publishDiagnostics` for that version arrives (debounce set to 0, so
 //!   this is analysis and protocol cost; editors add the configured delay);
-//! - hover, go to definition and completion round trips.
+//! - hover, go to definition, completion, formatting and code action
+//!   round trips.
 //!
 //! Run: `cargo bench -p nwf-lsp --bench latency`. Prints median and p95 in
 //! milliseconds. Not a test: nothing here asserts on time. Without
@@ -59,6 +60,23 @@ fn text_filter(size: Size, idx: usize) -> String {
         let _ = writeln!(out, "    ref f{} IP = $IP", idx + 1);
     }
     out.push_str("}\n");
+    out
+}
+
+/// A filter as large as the others, laid out loosely, that formats and
+/// converts without loss.
+fn clean_filter(size: Size) -> String {
+    let mut out = "# formatted in the benchmark\nfilter   clean chain ipv4 {\n".to_owned();
+    for rule in 0..size.rules_per_filter {
+        let _ = writeln!(
+            out,
+            "  in  accept tcp   srcipaddr = 10.0.{}.0 srcipmask = 24 dstportstart = {}  priority {}",
+            rule % 250,
+            1000 + rule,
+            rule % 900
+        );
+    }
+    out.push_str("    ref clean-traffic IP = 10.0.0.1\n}\n");
     out
 }
 
@@ -132,7 +150,7 @@ async fn run(size: Size) {
     let _ = std::fs::remove_dir_all(&root);
     write_workspace(size, &root);
     let uri = |name: &str| {
-        tower_lsp::lsp_types::Url::from_file_path(root.join(name))
+        tower_lsp_server::ls_types::Uri::from_file_path(root.join(name))
             .expect("absolute")
             .to_string()
     };
@@ -177,40 +195,57 @@ async fn run(size: Size) {
     }
     summary("edit -> diagnostics", samples);
 
+    let clean_uri = uri("clean.nwf");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": clean_uri, "languageId": "nwf", "version": 1, "text": clean_filter(size)}}),
+    );
+
     // The `ref f1` line is the last line before `}`.
     let ref_line = size.rules_per_filter + 1;
+    let at = |position: serde_json::Value| json!({"textDocument": {"uri": text_uri}, "position": position});
     let requests = [
         (
             "hover (filter ref)",
             "textDocument/hover",
-            json!({"line": ref_line, "character": 9}),
+            at(json!({"line": ref_line, "character": 9})),
         ),
         (
             "definition",
             "textDocument/definition",
-            json!({"line": ref_line, "character": 9}),
+            at(json!({"line": ref_line, "character": 9})),
         ),
         (
             "hover (attribute)",
             "textDocument/hover",
-            json!({"line": 1, "character": 24}),
+            at(json!({"line": 1, "character": 24})),
         ),
         (
             "completion (attrs)",
             "textDocument/completion",
-            json!({"line": 1, "character": 4 + "in accept tcp ".len()}),
+            at(json!({"line": 1, "character": 4 + "in accept tcp ".len()})),
+        ),
+        // Both rewrite the whole file only after checking that nothing is
+        // lost (print, read back, compare); the code actions include the
+        // conversion to XML. On a file of the same size whose rewrite goes
+        // ahead (the chain's files pass `IP = $IP`, which libvirt ignores,
+        // so they are not rewritten).
+        (
+            "formatting",
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": clean_uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+        ),
+        (
+            "code actions",
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": clean_uri}, "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "context": {"diagnostics": []}}),
         ),
     ];
-    for (name, method, position) in requests {
+    for (name, method, params) in requests {
         let mut samples = Vec::new();
         for _ in 0..size.requests {
             let sent = Instant::now();
-            let result = client
-                .request(
-                    method,
-                    json!({"textDocument": {"uri": text_uri}, "position": position}),
-                )
-                .await;
+            let result = client.request(method, params.clone()).await;
             samples.push(sent.elapsed());
             assert!(!result.is_null(), "{name} gave no answer");
         }

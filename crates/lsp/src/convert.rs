@@ -5,10 +5,12 @@
 //! handlers speak byte offsets and [`nwf_syntax`] types, and ask here for the
 //! LSP shape. It computes nothing about filters.
 
+use std::path::{Path, PathBuf};
+
 use nwf_syntax::diagnostic::Label;
 use nwf_syntax::{Diagnostic, LineIndex, Severity, Span};
-use tower_lsp::lsp_types::{
-    self as lsp, DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Url,
+use tower_lsp_server::ls_types::{
+    self as lsp, DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Uri,
 };
 
 /// A text with its line index: everything needed to convert positions.
@@ -41,6 +43,23 @@ impl TextRef<'_> {
     }
 }
 
+/// The file path of a `file:` URI. Other schemes (an editor's unsaved
+/// `untitled:` buffers, for one) have none.
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    let path = uri.to_file_path()?;
+    path.is_absolute().then(|| path.into_owned())
+}
+
+/// The `file:` URI of an absolute path.
+pub fn file_uri(path: &Path) -> Option<Uri> {
+    path.is_absolute()
+        .then(|| Uri::from_file_path(path))
+        .flatten()
+}
+
 pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
     match severity {
         Severity::Error => lsp::DiagnosticSeverity::ERROR,
@@ -52,7 +71,7 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
 /// Resolves the file of a label to its URI and text, for related information
 /// that points into other files. Labels whose file is unknown are dropped.
 pub trait FileLookup {
-    fn file(&self, file: nwf_syntax::FileId) -> Option<(Url, TextRef<'_>)>;
+    fn file(&self, file: nwf_syntax::FileId) -> Option<(Uri, TextRef<'_>)>;
 }
 
 /// An nwf diagnostic as LSP shows it. The primary label and the help line

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use nwf_syntax::LineIndex;
 use nwf_syntax::span::LineCol;
-use tower_lsp::lsp_types::{Position, TextDocumentContentChangeEvent, Url};
+use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent, Uri};
 
 /// Which front end reads a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,8 +25,8 @@ pub enum SourceKind {
 impl SourceKind {
     /// Decides the front end from the file name, then the editor's language
     /// id, then the text itself (XML starts with `<` once blanks are gone).
-    pub fn detect(uri: &Url, language_id: Option<&str>, text: &str) -> SourceKind {
-        let extension = std::path::Path::new(uri.path())
+    pub fn detect(uri: &Uri, language_id: Option<&str>, text: &str) -> SourceKind {
+        let extension = std::path::Path::new(uri.path().as_str())
             .extension()
             .map(std::ffi::OsStr::to_ascii_lowercase);
         match extension.as_ref().and_then(|ext| ext.to_str()) {
@@ -102,11 +102,11 @@ pub fn offset(index: &LineIndex, text: &str, position: Position) -> usize {
 /// All open documents, by URI.
 #[derive(Debug, Default)]
 pub struct DocumentStore {
-    documents: HashMap<Url, Document>,
+    documents: HashMap<Uri, Document>,
 }
 
 impl DocumentStore {
-    pub fn open(&mut self, uri: Url, document: Document) {
+    pub fn open(&mut self, uri: Uri, document: Document) {
         self.documents.insert(uri, document);
     }
 
@@ -114,7 +114,7 @@ impl DocumentStore {
     /// the document is not open (a client bug we tolerate silently).
     pub fn change(
         &mut self,
-        uri: &Url,
+        uri: &Uri,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
     ) -> Option<&Document> {
@@ -123,15 +123,15 @@ impl DocumentStore {
         Some(document)
     }
 
-    pub fn close(&mut self, uri: &Url) -> Option<Document> {
+    pub fn close(&mut self, uri: &Uri) -> Option<Document> {
         self.documents.remove(uri)
     }
 
-    pub fn get(&self, uri: &Url) -> Option<&Document> {
+    pub fn get(&self, uri: &Uri) -> Option<&Document> {
         self.documents.get(uri)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Url, &Document)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Uri, &Document)> {
         self.documents.iter()
     }
 }
@@ -139,7 +139,7 @@ impl DocumentStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tower_lsp::lsp_types::Range;
+    use tower_lsp_server::ls_types::Range;
 
     fn edit(start: (u32, u32), end: (u32, u32), text: &str) -> TextDocumentContentChangeEvent {
         TextDocumentContentChangeEvent {

@@ -8,9 +8,10 @@
 //! per file under [`crate::handlers`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use tower_lsp::jsonrpc::Result;
-use tower_lsp::lsp_types::{
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::{
     CodeActionParams, CodeActionResponse, CompletionParams, CompletionResponse,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
@@ -18,10 +19,10 @@ use tower_lsp::lsp_types::{
     GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams, InitializeParams,
     InitializeResult, InitializedParams, InlayHint, InlayHintParams, Location,
     PrepareRenameResponse, ReferenceParams, RenameParams, SemanticTokensParams,
-    SemanticTokensResult, SymbolInformation, TextDocumentPositionParams, TextEdit, WorkspaceEdit,
-    WorkspaceSymbolParams,
+    SemanticTokensResult, TextDocumentPositionParams, TextEdit, WorkspaceEdit,
+    WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
-use tower_lsp::{Client, LanguageServer};
+use tower_lsp_server::{Client, LanguageServer};
 
 use crate::handlers::{
     code_actions, completion, definition, folding, formatting, hover, inlay_hints, lifecycle,
@@ -32,18 +33,21 @@ use crate::state::State;
 pub struct Server {
     client: Client,
     state: Arc<State>,
+    /// Set by `shutdown`: whether the session ends cleanly (see
+    /// [`crate::SessionEnd`]).
+    shut_down: Arc<AtomicBool>,
 }
 
 impl Server {
-    pub fn new(client: Client) -> Server {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Server {
         Server {
             client,
             state: State::new(),
+            shut_down,
         }
     }
 }
 
-#[tower_lsp::async_trait]
 impl LanguageServer for Server {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         Ok(lifecycle::initialize(&self.state, params))
@@ -54,6 +58,7 @@ impl LanguageServer for Server {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
         Ok(())
     }
 
@@ -130,9 +135,9 @@ impl LanguageServer for Server {
     async fn symbol(
         &self,
         params: WorkspaceSymbolParams,
-    ) -> Result<Option<Vec<SymbolInformation>>> {
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
         self.state
-            .query(|world| symbols::workspace(world, params))
+            .query(|world| symbols::workspace(world, params).map(WorkspaceSymbolResponse::Flat))
             .await
     }
 
@@ -143,9 +148,7 @@ impl LanguageServer for Server {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.state
-            .query(|world| formatting::format(world, params))
-            .await
+        formatting::respond(&self.state, &self.client, params).await
     }
 
     async fn semantic_tokens_full(

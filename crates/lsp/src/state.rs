@@ -16,9 +16,9 @@ use std::time::Duration;
 use std::path::PathBuf;
 
 use tokio::sync::{Notify, watch};
-use tower_lsp::Client;
-use tower_lsp::jsonrpc;
-use tower_lsp::lsp_types::{FileEvent, Url};
+use tower_lsp_server::Client;
+use tower_lsp_server::jsonrpc;
+use tower_lsp_server::ls_types::{FileEvent, Uri};
 
 use crate::documents::{Document, DocumentStore};
 use crate::world::World;
@@ -52,7 +52,7 @@ impl Default for Config {
 /// Changes the world has not seen yet, other than open documents' texts.
 #[derive(Debug, Default)]
 pub struct Pending {
-    pub closed: Vec<Url>,
+    pub closed: Vec<Uri>,
     pub disk_events: Vec<FileEvent>,
 }
 
@@ -84,7 +84,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// What a request needs from the editor side: every open document (cheap
 /// clones of shared texts) and the pending file events.
 pub struct EditorSnapshot {
-    pub documents: Vec<(Url, Document)>,
+    pub documents: Vec<(Uri, Document)>,
     pub pending: Pending,
 }
 

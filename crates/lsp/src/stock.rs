@@ -10,8 +10,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use tower_lsp::lsp_types::Url;
-
 use crate::documents::SourceKind;
 use crate::world::{Origin, World};
 
@@ -41,7 +39,7 @@ pub fn load(world: &mut World, cache_dir: Option<&Path>) -> Result<(), String> {
                 failure = Some(format!("nwf: cannot write {}: {err}", path.display()));
             }
         }
-        let Ok(uri) = Url::from_file_path(&path) else {
+        let Some(uri) = crate::convert::file_uri(&path) else {
             continue;
         };
         world.set_file(&uri, stock.source, SourceKind::Xml, Origin::Stock);

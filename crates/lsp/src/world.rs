@@ -13,7 +13,7 @@ use std::sync::Arc;
 use nwf_syntax::ir::Document as Ir;
 use nwf_syntax::workspace::{SourceFile, Workspace};
 use nwf_syntax::{FileId, Span};
-use tower_lsp::lsp_types::{FileChangeType, Location, Url};
+use tower_lsp_server::ls_types::{FileChangeType, Location, Uri};
 
 use crate::convert::TextRef;
 use crate::documents::{Document, SourceKind};
@@ -33,7 +33,7 @@ pub enum Origin {
 
 #[derive(Clone, Debug)]
 pub struct FileMeta {
-    pub uri: Url,
+    pub uri: Uri,
     pub kind: SourceKind,
     pub origin: Origin,
     /// The open document's text, to tell a new text from one already set.
@@ -44,7 +44,7 @@ pub struct FileMeta {
 pub struct World {
     pub workspace: Workspace,
     meta: HashMap<FileId, FileMeta>,
-    by_uri: HashMap<Url, FileId>,
+    by_uri: HashMap<Uri, FileId>,
     /// The editor's workspace folders.
     pub roots: Vec<PathBuf>,
 }
@@ -53,7 +53,7 @@ pub struct World {
 #[derive(Clone, Copy)]
 pub struct FileView<'a> {
     pub id: FileId,
-    pub uri: &'a Url,
+    pub uri: &'a Uri,
     pub kind: SourceKind,
     pub origin: Origin,
     pub source: &'a SourceFile,
@@ -79,14 +79,13 @@ impl<'a> FileView<'a> {
 /// The path the workspace files a URI under: the file path for `file:`
 /// URIs, the URI itself otherwise (untitled buffers), so that every URI
 /// has a distinct, stable path.
-fn path_of(uri: &Url) -> PathBuf {
-    uri.to_file_path()
-        .unwrap_or_else(|()| PathBuf::from(uri.as_str()))
+fn path_of(uri: &Uri) -> PathBuf {
+    crate::convert::file_path(uri).unwrap_or_else(|| PathBuf::from(uri.as_str()))
 }
 
 impl World {
     /// Sets (or replaces) a file's text and re-analyses it.
-    pub fn set_file(&mut self, uri: &Url, text: &str, kind: SourceKind, origin: Origin) -> FileId {
+    pub fn set_file(&mut self, uri: &Uri, text: &str, kind: SourceKind, origin: Origin) -> FileId {
         let path = path_of(uri);
         let id = self.workspace.id_for(&path);
         let (document, diagnostics) = parse(id, kind, text);
@@ -106,7 +105,7 @@ impl World {
         id
     }
 
-    pub fn remove_file(&mut self, uri: &Url) {
+    pub fn remove_file(&mut self, uri: &Uri) {
         if let Some(id) = self.by_uri.remove(uri) {
             self.meta.remove(&id);
             self.workspace.remove_file(&path_of(uri));
@@ -114,7 +113,7 @@ impl World {
     }
 
     /// Adds a file found on disk, unless the editor has it open.
-    pub fn load_disk_file(&mut self, uri: &Url, text: &str, kind: SourceKind) {
+    pub fn load_disk_file(&mut self, uri: &Uri, text: &str, kind: SourceKind) {
         if !self.is_open(uri) {
             self.set_file(uri, text, kind, Origin::Disk);
         }
@@ -122,14 +121,13 @@ impl World {
 
     /// Drops the files read from disk under any of `roots`.
     pub fn forget_disk_files_under(&mut self, roots: &[PathBuf]) {
-        let gone: Vec<Url> = self
+        let gone: Vec<Uri> = self
             .meta
             .values()
             .filter(|meta| meta.origin == Origin::Disk)
             .filter(|meta| {
-                meta.uri
-                    .to_file_path()
-                    .is_ok_and(|path| roots.iter().any(|root| path.starts_with(root)))
+                crate::convert::file_path(&meta.uri)
+                    .is_some_and(|path| roots.iter().any(|root| path.starts_with(root)))
             })
             .map(|meta| meta.uri.clone())
             .collect();
@@ -138,7 +136,7 @@ impl World {
         }
     }
 
-    fn is_open(&self, uri: &Url) -> bool {
+    fn is_open(&self, uri: &Uri) -> bool {
         self.by_uri
             .get(uri)
             .and_then(|id| self.meta.get(id))
@@ -147,10 +145,8 @@ impl World {
 
     /// Reads `uri` from disk again (after it was closed or changed on
     /// disk); drops it when it is gone or no longer a filter file.
-    fn reload_from_disk(&mut self, uri: &Url) {
-        let scanned = uri
-            .to_file_path()
-            .ok()
+    fn reload_from_disk(&mut self, uri: &Uri) {
+        let scanned = crate::convert::file_path(uri)
             .filter(|path| self.roots.iter().any(|root| path.starts_with(root)))
             .and_then(|path| scan::read_candidate(&path));
         match scanned {
@@ -183,7 +179,7 @@ impl World {
         }
     }
 
-    fn sync_open(&mut self, uri: &Url, document: &Document) {
+    fn sync_open(&mut self, uri: &Uri, document: &Document) {
         let current = self.by_uri.get(uri).and_then(|id| self.meta.get(id));
         if let Some(meta) = current {
             let same_text = meta
@@ -227,7 +223,7 @@ impl World {
         })
     }
 
-    pub fn file_by_uri(&self, uri: &Url) -> Option<FileView<'_>> {
+    pub fn file_by_uri(&self, uri: &Uri) -> Option<FileView<'_>> {
         self.file(*self.by_uri.get(uri)?)
     }
 
@@ -243,7 +239,7 @@ impl World {
 }
 
 impl crate::convert::FileLookup for World {
-    fn file(&self, file: FileId) -> Option<(Url, TextRef<'_>)> {
+    fn file(&self, file: FileId) -> Option<(Uri, TextRef<'_>)> {
         let view = World::file(self, file)?;
         Some((view.uri.clone(), view.text_ref()))
     }

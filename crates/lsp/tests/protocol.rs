@@ -15,7 +15,9 @@
 //! <filter name='b'/>
 //! ```
 //!
-//! `‸` marks the cursor; two carets in one file mark a range.
+//! `‸` marks the cursor; two carets in one file mark a range. A line
+//! `//- crlf` right after a `//- file:` line gives that file `\r\n` line
+//! endings (shown as `␍` in the output).
 
 #[path = "support/render.rs"]
 mod render;
@@ -43,6 +45,7 @@ fn parse_case(source: &str) -> Case {
     let mut request = String::new();
     let mut argument = String::new();
     let mut files: Vec<File> = Vec::new();
+    let mut crlf = Vec::new();
     for line in source.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix("//- request:") {
             let rest = rest.trim();
@@ -55,6 +58,8 @@ fn parse_case(source: &str) -> Case {
                 text: String::new(),
                 carets: Vec::new(),
             });
+        } else if line.trim_end() == "//- crlf" {
+            crlf.push(files.len() - 1);
         } else if let Some(file) = files.last_mut() {
             let mut rest = line;
             while let Some(idx) = rest.find('‸') {
@@ -64,6 +69,12 @@ fn parse_case(source: &str) -> Case {
             }
             file.text.push_str(rest);
         }
+    }
+    for file_idx in crlf {
+        let file = &mut files[file_idx];
+        let n_before = |offset: usize| file.text[..offset].matches('\n').count();
+        file.carets = file.carets.iter().map(|&at| at + n_before(at)).collect();
+        file.text = file.text.replace('\n', "\r\n");
     }
     assert!(!request.is_empty(), "a case needs a `//- request:` line");
     assert!(!files.is_empty(), "a case needs at least one `//- file:`");
@@ -204,7 +215,25 @@ async fn run_case(case: &Case, root: &Path) -> String {
                     json!({"textDocument": doc, "options": {"tabSize": 4, "insertSpaces": true}}),
                 )
                 .await;
-            view.apply_edits(&main.path, &result)
+            if result.is_null() {
+                // A refusal is logged, with the reason, before the answer.
+                let logged = client
+                    .wait_notification(|n| {
+                        n["method"] == "window/logMessage"
+                            && n["params"]["message"]
+                                .as_str()
+                                .is_some_and(|m| m.contains("not formatting"))
+                    })
+                    .await;
+                format!(
+                    "(not formatted)\nlog: {}\n",
+                    logged["params"]["message"].as_str().unwrap_or("")
+                )
+            } else if result.as_array().is_some_and(Vec::is_empty) {
+                "(already formatted)\n".to_owned()
+            } else {
+                view.apply_edits(&main.path, &result).replace('\r', "␍")
+            }
         }
         "semanticTokens" => {
             let result = client
@@ -246,7 +275,7 @@ async fn run_case(case: &Case, root: &Path) -> String {
 }
 
 fn url(path: &Path) -> String {
-    tower_lsp::lsp_types::Url::from_file_path(path)
+    tower_lsp_server::ls_types::Uri::from_file_path(path)
         .expect("absolute path")
         .to_string()
 }

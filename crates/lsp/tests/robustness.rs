@@ -324,7 +324,7 @@ async fn thousands_of_random_edits_never_break_the_server() {
     .map(|(name, text, pieces)| {
         let path = dir.join(name);
         Doc {
-            uri: tower_lsp::lsp_types::Url::from_file_path(&path)
+            uri: tower_lsp_server::ls_types::Uri::from_file_path(&path)
                 .expect("absolute")
                 .to_string(),
             path,

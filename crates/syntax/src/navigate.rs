@@ -1,13 +1,15 @@
 //! Cursor-level questions an editor asks that the workspace analysis does
 //! not answer directly: which filter encloses an offset, which reference a
 //! name span belongs to, and where a filter's variable gets its values
-//! (the parameters of the references above it, or a binding's MAC).
+//! (the parameters of the references above it, or a binding's MAC), and
+//! what libvirt does with a rule whose priorities say otherwise.
 //!
 //! Everything here reads the IR and the [`Workspace`] index; nothing
 //! resolves names on its own or reports diagnostics.
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::diagnostic::Code;
 use crate::ir::{Document, Entry, Filter, FilterRef, Item, Rule, Value, VarAccess};
 use crate::span::{FileId, Span};
 use crate::workspace::Workspace;
@@ -179,4 +181,30 @@ pub fn ref_with_param(document: &Document, name_span: Span) -> Option<(&FilterRe
         }
         _ => None,
     })
+}
+
+/// What libvirt does with the rule at `offset` where its priorities suggest
+/// otherwise: the findings of the layout checks (NWF215 fall-off, NWF216
+/// layer-3 order) whose primary or related rule contains `offset`, one
+/// sentence each, for hover.
+pub fn libvirt_notes(workspace: &Workspace, file: FileId, offset: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    for diagnostic in workspace.diagnostics() {
+        if !matches!(
+            diagnostic.code,
+            Code::SubChainFallOff | Code::Layer3RootFirst
+        ) {
+            continue;
+        }
+        let primary = &diagnostic.primary;
+        if primary.file == file && primary.span.contains(offset) {
+            notes.push(diagnostic.message.clone());
+        }
+        for label in &diagnostic.related {
+            if label.file == file && label.span.contains(offset) {
+                notes.push(label.message.clone());
+            }
+        }
+    }
+    notes
 }

@@ -23,6 +23,7 @@ pub mod meaning;
 mod names;
 pub mod render;
 mod rules;
+mod semantics;
 mod values;
 mod variables;
 

@@ -6,7 +6,7 @@
 //! states the rules in prose.
 
 use nwf_syntax::Diagnostic;
-use nwf_syntax::ir::{Action, Attr, Direction, Protocol, Value};
+use nwf_syntax::ir::{Action, Attr, ChainKind, Direction, Protocol, Value};
 
 use super::PortNames;
 use super::values::{self, Result};
@@ -51,7 +51,12 @@ pub(super) fn chains(
         .iter()
         .filter(|rule| !rule.is_layer2())
         .collect();
-    rules.sort_by_key(|rule| rule.priority);
+    // libvirt's rule sort (`virNWFilterRuleInstSort`): the rules of filters
+    // in the `root` chain first, then all others, each group by rule
+    // priority. The chain priority plays no part at layer 3, where every
+    // rule lands in one chain per direction. Stable: equal priorities keep
+    // document order (libvirt's qsort leaves it unspecified).
+    rules.sort_by_key(|rule| (rule.chain.kind != ChainKind::Root, rule.priority));
     let mut to = Vec::new();
     let mut from = Vec::new();
     let mut host = Vec::new();

@@ -5,20 +5,23 @@
 //!   filter needs unset (NWF205), add the parameter with a placeholder of
 //!   the right kind;
 //! - convert the file between the XML and the text form (the file is
-//!   renamed and its content replaced by the other printer's output).
+//!   renamed and its content replaced by the other printer's output), only
+//!   for files nwf owns whole and that convert without loss.
 
 use std::collections::HashMap;
 
-use nwf_syntax::ir::{Item, ValueKind};
+use nwf_syntax::ir::ValueKind;
 use nwf_syntax::{Code, Diagnostic};
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
     DocumentChangeOperation, DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier,
-    Position, Range, RenameFile, ResourceOp, TextDocumentEdit, TextEdit, Url, WorkspaceEdit,
+    Position, Range, RenameFile, ResourceOp, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::convert;
 use crate::documents::SourceKind;
+use crate::handlers::formatting;
+use crate::rewrite;
 use crate::world::{FileView, Origin, World};
 
 pub fn actions(world: &World, params: CodeActionParams) -> Option<CodeActionResponse> {
@@ -186,37 +189,15 @@ fn insert_parameter(
     }
 }
 
-/// Converts the whole file to the other form, when it parses cleanly and
-/// the other form can hold it (an XML file holds exactly one filter or
-/// binding).
+/// Converts the whole file to the other form, when nwf owns it (a `.nwf`
+/// file, an XML `<filter>` or `<filterbinding>`, never a `<domain>`) and
+/// the other form holds all of it (see [`crate::rewrite`]).
 fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
-    if file
-        .source
-        .parse_diagnostics()
-        .iter()
-        .any(Diagnostic::is_error)
-    {
-        return None;
-    }
-    let n_items = file
-        .ir()
-        .items
-        .iter()
-        .filter(|item| !matches!(item, Item::Comment(_)))
-        .count();
-    let (title, extension, content) = match file.kind {
-        SourceKind::Xml => (
-            "convert to the nwf text form",
-            "nwf",
-            nwf_syntax::text::print_text(file.ir()),
-        ),
-        SourceKind::Text if n_items == 1 => (
-            "convert to libvirt XML",
-            "xml",
-            nwf_syntax::xml::write_xml(file.ir(), &nwf_syntax::xml::WriteOptions::default()),
-        ),
-        SourceKind::Text => return None,
+    let (title, extension, target) = match file.kind {
+        SourceKind::Xml => ("convert to the nwf text form", "nwf", SourceKind::Text),
+        SourceKind::Text => ("convert to libvirt XML", "xml", SourceKind::Xml),
     };
+    let content = rewrite::lossless_rewrite(formatting::original(file), target).ok()?;
     let new_uri = with_extension(file.uri, extension)?;
     let end = file.text_ref().position(file.text().len());
     let changes = vec![
@@ -248,7 +229,7 @@ fn convert_file(file: FileView<'_>) -> Option<CodeActionOrCommand> {
     }))
 }
 
-fn with_extension(uri: &Url, extension: &str) -> Option<Url> {
-    let path = uri.to_file_path().ok()?;
-    Url::from_file_path(path.with_extension(extension)).ok()
+fn with_extension(uri: &Uri, extension: &str) -> Option<Uri> {
+    let path = convert::file_path(uri)?;
+    convert::file_uri(&path.with_extension(extension))
 }

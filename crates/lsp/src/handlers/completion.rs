@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use nwf_syntax::ir::{Action, Attr, ChainKind, Direction, Protocol, Value};
 use nwf_syntax::reference;
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
     Documentation, MarkupContent, MarkupKind, Range, TextEdit,
 };

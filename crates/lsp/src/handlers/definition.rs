@@ -6,7 +6,7 @@
 
 use nwf_syntax::navigate;
 use nwf_syntax::workspace::Symbol;
-use tower_lsp::lsp_types::{GotoDefinitionParams, GotoDefinitionResponse, Location};
+use tower_lsp_server::ls_types::{GotoDefinitionParams, GotoDefinitionResponse, Location};
 
 use crate::world::World;
 

@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 
 use nwf_syntax::FileId;
-use tower_lsp::lsp_types::{self as lsp, Url};
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 use crate::convert;
 use crate::world::{Origin, World};
 
 /// What was last published for each file: the version and the list.
-pub type Published = HashMap<Url, (Option<i32>, Vec<lsp::Diagnostic>)>;
+pub type Published = HashMap<Uri, (Option<i32>, Vec<lsp::Diagnostic>)>;
 
 /// One `publishDiagnostics`: URI, diagnostics, document version.
-pub type Batch = Vec<(Url, Vec<lsp::Diagnostic>, Option<i32>)>;
+pub type Batch = Vec<(Uri, Vec<lsp::Diagnostic>, Option<i32>)>;
 
 /// Computes every file's diagnostics and returns those that differ from
 /// `previous` (including files that vanished, with an empty list), and

@@ -3,7 +3,7 @@
 
 use nwf_syntax::Span;
 use nwf_syntax::ir::{Entry, Item};
-use tower_lsp::lsp_types::{FoldingRange, FoldingRangeKind, FoldingRangeParams};
+use tower_lsp_server::ls_types::{FoldingRange, FoldingRangeKind, FoldingRangeParams};
 
 use crate::convert::TextRef;
 use crate::world::World;

@@ -6,14 +6,16 @@
 //! - a variable: the values the references above its filter give it;
 //! - a reference's parameter: where the referenced filter reads it;
 //! - a protocol, attribute, value, action, direction or chain: the
-//!   reference documentation from [`nwf_syntax::reference`].
+//!   reference documentation from [`nwf_syntax::reference`];
+//! - a rule whose libvirt meaning its priorities do not show (NWF215,
+//!   NWF216): what libvirt does with it.
 
 use std::fmt::Write as _;
 
 use nwf_syntax::ir::{Entry, Filter, Item};
 use nwf_syntax::workspace::Symbol;
 use nwf_syntax::{Span, navigate, reference};
-use tower_lsp::lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use crate::world::{FileView, Origin, World};
 
@@ -21,14 +23,22 @@ pub fn hover(world: &World, params: HoverParams) -> Option<Hover> {
     let position = params.text_document_position_params;
     let file = world.file_by_uri(&position.text_document.uri)?;
     let offset = file.text_ref().offset(position.position);
-    let (markdown, span) = match world.workspace.symbol_at(file.id, offset) {
+    let (mut markdown, span) = match world.workspace.symbol_at(file.id, offset) {
         Some(Symbol::FilterReference { name, span } | Symbol::FilterDefinition { name, span }) => {
             (filter(world, &name), span)
         }
         Some(Symbol::Variable { name, span }) => (variable(world, file, offset, &name), span),
         Some(Symbol::Parameter { name, span }) => (parameter(world, file, span, &name)?, span),
-        None => vocabulary(file, offset)?,
+        None => vocabulary(file, offset)
+            .or_else(|| Some((String::new(), navigate::rule_at(file.ir(), offset)?.span)))?,
     };
+    for note in navigate::libvirt_notes(&world.workspace, file.id, offset) {
+        let _ = write!(markdown, "\n\n**libvirt:** {note}");
+    }
+    let markdown = markdown.trim_start().to_owned();
+    if markdown.is_empty() {
+        return None;
+    }
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -80,7 +90,7 @@ fn filter(world: &World, name: &str) -> String {
             out.push_str(" · a stock filter shipped with nwf");
         }
         Some(file) => {
-            if let Ok(path) = file.uri.to_file_path() {
+            if let Some(path) = crate::convert::file_path(file.uri) {
                 let _ = write!(out, " · defined in `{}`", path.display());
             }
         }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use nwf_syntax::navigate;
-use tower_lsp::lsp_types::{InlayHint, InlayHintKind, InlayHintLabel, InlayHintParams};
+use tower_lsp_server::ls_types::{InlayHint, InlayHintKind, InlayHintLabel, InlayHintParams};
 
 use crate::world::World;
 

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tower_lsp::Client;
-use tower_lsp::lsp_types::{
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
     DidChangeWatchedFilesRegistrationOptions, DidChangeWorkspaceFoldersParams, FileSystemWatcher,
     FoldingRangeProviderCapability, GlobPattern, HoverProviderCapability, InitializeParams,
@@ -31,11 +31,15 @@ pub fn initialize(state: &State, params: InitializeParams) -> InitializeResult {
         .workspace_folders
         .unwrap_or_default()
         .iter()
-        .filter_map(|folder| folder.uri.to_file_path().ok())
+        .filter_map(|folder| crate::convert::file_path(&folder.uri))
         .collect();
     #[allow(deprecated)] // root_uri is what older clients send
     if roots.is_empty() {
-        roots.extend(params.root_uri.and_then(|uri| uri.to_file_path().ok()));
+        roots.extend(
+            params
+                .root_uri
+                .and_then(|uri| crate::convert::file_path(&uri)),
+        );
     }
     let watch_files = params
         .capabilities
@@ -50,6 +54,7 @@ pub fn initialize(state: &State, params: InitializeParams) -> InitializeResult {
             name: "nwf".to_owned(),
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         }),
+        offset_encoding: None,
     }
 }
 
@@ -154,7 +159,7 @@ pub async fn initialized(state: &Arc<State>, client: &Client) {
 
 fn load_folder(world: &mut World, root: &std::path::Path) {
     for file in scan::scan_folder(root) {
-        if let Ok(uri) = tower_lsp::lsp_types::Url::from_file_path(&file.path) {
+        if let Some(uri) = crate::convert::file_uri(&file.path) {
             world.load_disk_file(&uri, &file.text, file.kind);
         }
     }
@@ -166,13 +171,13 @@ pub async fn folders_changed(state: &Arc<State>, params: DidChangeWorkspaceFolde
         .event
         .added
         .iter()
-        .filter_map(|folder| folder.uri.to_file_path().ok())
+        .filter_map(|folder| crate::convert::file_path(&folder.uri))
         .collect();
     let removed: Vec<PathBuf> = params
         .event
         .removed
         .iter()
-        .filter_map(|folder| folder.uri.to_file_path().ok())
+        .filter_map(|folder| crate::convert::file_path(&folder.uri))
         .collect();
     let scan_workspace = state.config().scan_workspace;
     let _ = state

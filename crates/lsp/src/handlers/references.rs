@@ -6,7 +6,7 @@ use nwf_syntax::ir::Value;
 use nwf_syntax::navigate;
 use nwf_syntax::workspace::Symbol;
 use nwf_syntax::{FileId, Span};
-use tower_lsp::lsp_types::{Location, ReferenceParams};
+use tower_lsp_server::ls_types::{Location, ReferenceParams};
 
 use crate::world::World;
 

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use nwf_syntax::workspace::Symbol;
-use tower_lsp::jsonrpc;
-use tower_lsp::lsp_types::{
-    PrepareRenameResponse, RenameParams, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
+use tower_lsp_server::jsonrpc;
+use tower_lsp_server::ls_types::{
+    PrepareRenameResponse, RenameParams, TextDocumentPositionParams, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::documents::SourceKind;
@@ -67,7 +67,7 @@ pub fn rename(world: &World, params: RenameParams) -> jsonrpc::Result<Option<Wor
             "`{new_name}` cannot name a filter: use letters, digits and `-_.:`"
         )));
     }
-    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for (id, span) in filter_occurrences(world, &name, true) {
         let Some(occurrence) = world.file(id) else {
             continue;

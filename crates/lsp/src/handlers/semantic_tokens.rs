@@ -7,7 +7,7 @@
 
 use nwf_syntax::Span;
 use nwf_syntax::ir::{Entry, FilterRef, Item, Value};
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
     SemanticTokensParams, SemanticTokensResult,
 };

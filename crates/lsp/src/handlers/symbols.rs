@@ -3,7 +3,7 @@
 //! workspace and the stock library, matched by substring).
 
 use nwf_syntax::ir::{Entry, FilterRef, Item, Rule};
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolInformation, SymbolKind,
     WorkspaceSymbolParams,
 };

@@ -2,7 +2,7 @@
 //! file events. These only update the document store and queue work for
 //! the analysis; they never wait for it, so typing is never blocked.
 
-use tower_lsp::lsp_types::{
+use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams,
 };

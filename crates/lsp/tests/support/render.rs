@@ -36,9 +36,11 @@ impl View {
 
     /// A URI as a short name: relative to the workspace, or `stock/NAME`.
     pub fn name(&self, uri: &str) -> String {
-        let path = tower_lsp::lsp_types::Url::parse(uri)
+        let path = uri
+            .parse::<tower_lsp_server::ls_types::Uri>()
             .ok()
-            .and_then(|url| url.to_file_path().ok())
+            .as_ref()
+            .and_then(nwf_lsp::convert::file_path)
             .unwrap_or_else(|| PathBuf::from(uri));
         if let Ok(relative) = path.strip_prefix(&self.root) {
             let relative = relative.to_string_lossy().into_owned();
@@ -55,10 +57,7 @@ impl View {
         if let Some(text) = self.files.get(&name) {
             return Some(text.clone());
         }
-        let path = tower_lsp::lsp_types::Url::parse(uri)
-            .ok()?
-            .to_file_path()
-            .ok()?;
+        let path = nwf_lsp::convert::file_path(&uri.parse().ok()?)?;
         std::fs::read_to_string(path).ok()
     }
 

@@ -282,6 +282,22 @@ codes! {
          IPv4 address. A value given at a binding or a `<filterref>` that cannot be read as \
          that type makes libvirt fail when it instantiates the rule, and the VM does not \
          start. The related label shows the use that fixes the type.";
+    SubChainFallOff = "NWF215", Warning, "frames that fall off a layer-2 sub-chain are accepted before a later root rule",
+        "libvirt creates every layer-2 sub-chain (`mac`, `arp`, `ipv4`, ...) with the policy \
+         ACCEPT: a frame that no rule of the sub-chain decides is accepted at the sub-chain's \
+         end, it does not go back to the `root` chain. A sub-chain whose rules `return` some \
+         frames but has no final rule for a direction lets every other frame of its protocol \
+         through, so a later `root` rule that drops them (for example \
+         `no-other-l2-traffic`) never sees them. End the sub-chain with an explicit rule for \
+         that direction: a final `return` hands the remaining frames back to the `root` \
+         chain, a final `drop` drops them.";
+    Layer3RootFirst = "NWF216", Warning, "a layer-3 rule's priority says before a root rule, but libvirt runs it after",
+        "libvirt puts all layer-3/4 rules (`tcp`, `udp`, `icmp`, `all`, ...) of a binding into \
+         one chain per direction: first the rules of filters whose chain is `root`, then all \
+         the others, each group by rule priority. Chain priorities play no part. A rule of a \
+         non-root filter whose priority is lower than an overlapping `root` rule's therefore \
+         still runs after it, and the `root` rule decides. Put the rule into a filter whose \
+         chain is `root` to have it run first, or narrow the `root` rule.";
     // ---- NWF3xx: instantiation and backend ----------------------------------
     FilterNotFound = "NWF300", Error, "referenced filter does not exist",
         "A binding or a `filterref` names a filter that is neither a stock filter nor \

@@ -56,6 +56,11 @@ impl Code {
             | Code::EmptyRange
             | Code::RejectBecomesDrop
             | Code::OverridesStockFilter
+            // libvirt's evaluation order, reproduced by the backend: the
+            // rule matches what libvirt matches, the warning says the author
+            // may not have meant it.
+            | Code::SubChainFallOff
+            | Code::Layer3RootFirst
             // Errors: refused whatever this says.
             | Code::XmlMalformed
             | Code::XmlWrongRoot

@@ -17,7 +17,7 @@ use crate::ir::{FilterRef, Item};
 use crate::span::{FileId, Span};
 
 use super::variables::{self, Needs};
-use super::{FilterKey, Workspace, names};
+use super::{FilterKey, Workspace, names, semantics};
 
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
@@ -31,6 +31,8 @@ pub(crate) struct Analysis {
     names_diagnostics: Vec<Diagnostic>,
     /// Diagnostics of the reference sites, by the item that holds them.
     site_diagnostics: HashMap<FilterKey, Arc<Vec<Diagnostic>>>,
+    /// What libvirt's rule layout does to whole trees (NWF215, NWF216).
+    semantics_diagnostics: Vec<Diagnostic>,
 }
 
 /// A previous build and the files changed since.
@@ -124,6 +126,7 @@ impl Analysis {
         analysis.names_diagnostics = names::check(workspace, &analysis, &sites);
         analysis.site_diagnostics =
             variables::check_sites(&analysis, &sites, reuse.site_diagnostics);
+        analysis.semantics_diagnostics = semantics::check(workspace, &analysis);
         analysis
     }
 
@@ -197,6 +200,11 @@ impl Analysis {
         names
     }
 
+    /// The filters and bindings that reference `name`.
+    pub fn referrers(&self, name: &str) -> &[FilterKey] {
+        self.referrers.get(name).map_or(&[], Vec::as_slice)
+    }
+
     pub fn references(&self, name: &str) -> &[(FileId, Span)] {
         self.refs.get(name).map_or(&[], Vec::as_slice)
     }
@@ -206,10 +214,13 @@ impl Analysis {
     }
 
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.names_diagnostics.iter().chain(
-            self.site_diagnostics
-                .values()
-                .flat_map(|diagnostics| diagnostics.iter()),
-        )
+        self.names_diagnostics
+            .iter()
+            .chain(
+                self.site_diagnostics
+                    .values()
+                    .flat_map(|diagnostics| diagnostics.iter()),
+            )
+            .chain(&self.semantics_diagnostics)
     }
 }

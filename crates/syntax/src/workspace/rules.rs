@@ -31,7 +31,7 @@ pub(crate) fn check(file: FileId, document: &Document) -> Vec<Diagnostic> {
 }
 
 /// The Ethernet type that leads into a chain of `kind`, if it is one.
-fn chain_ethertype(kind: ChainKind) -> Option<u32> {
+pub(crate) fn chain_ethertype(kind: ChainKind) -> Option<u32> {
     match kind {
         ChainKind::Ipv4 => Some(0x0800),
         ChainKind::Ipv6 => Some(0x86dd),
@@ -44,7 +44,7 @@ fn chain_ethertype(kind: ChainKind) -> Option<u32> {
 
 /// The layer-2 protocol whose frames a chain of `kind` sees; `None` for
 /// chains that see every frame.
-fn chain_protocol(kind: ChainKind) -> Option<Protocol> {
+pub(crate) fn chain_protocol(kind: ChainKind) -> Option<Protocol> {
     match kind {
         ChainKind::Root | ChainKind::Mac => None,
         ChainKind::Stp => Some(Protocol::Stp),
@@ -57,7 +57,7 @@ fn chain_protocol(kind: ChainKind) -> Option<Protocol> {
 }
 
 /// The Ethernet type a `protocolid`/`encap-protocol` value names.
-fn ethertype(value: &Value) -> Option<u32> {
+pub(crate) fn ethertype(value: &Value) -> Option<u32> {
     match value {
         Value::Number(number) => Some(number.value),
         Value::Name(name) => match name.to_ascii_lowercase().as_str() {
@@ -142,7 +142,7 @@ fn protocols_outside_chain(file: FileId, filter: &Filter, out: &mut Vec<Diagnost
 }
 
 /// The frames that enter a chain of `kind`, for messages.
-fn frames(kind: ChainKind) -> &'static str {
+pub(crate) fn frames(kind: ChainKind) -> &'static str {
     match kind {
         ChainKind::Root | ChainKind::Mac => "all",
         ChainKind::Stp => "STP (bridge group address)",
@@ -178,12 +178,12 @@ fn chain_for(protocol: Protocol) -> &'static str {
 /// What a catch-all rule catches: every frame of the chain, or every frame
 /// of one layer-2 protocol.
 #[derive(Clone, Copy, PartialEq)]
-enum Catches {
+pub(crate) enum Catches {
     Everything,
     Protocol(Protocol),
 }
 
-fn catches(rule: &Rule, chain: ChainKind) -> Option<Catches> {
+pub(crate) fn catches(rule: &Rule, chain: ChainKind) -> Option<Catches> {
     if !matches!(
         rule.action.value,
         Action::Drop | Action::Reject | Action::Accept | Action::Return
