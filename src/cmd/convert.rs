@@ -26,6 +26,9 @@ use crate::{Outcome, files};
 /// and one PORTDEV.binding.xml per binding; on stdout each document follows
 /// a `==> NAME.xml <==` header line.
 ///
+/// Exit status: 0 converted, 1 the input has errors (nothing converted),
+/// 2 usage or I/O errors.
+///
 /// Examples:
 ///   nwf convert --to xml no-arp-spoofing.xml          # canonicalise
 ///   nwf convert --to xml --strip-comments f.xml       # byte-identical to libvirt

@@ -6,6 +6,8 @@ use crate::Outcome;
 
 /// Print the long description of a diagnostic code.
 ///
+/// Exit status: 0 shown, 2 an unknown code or a usage error.
+///
 /// Examples:
 ///   nwf explain NWF001
 ///   nwf explain --list

@@ -18,6 +18,9 @@ use crate::{Outcome, files, front_end};
 /// written: the command lists the files that would change and exits 1 if
 /// there are any.
 ///
+/// Exit status: 0 formatted (--check: nothing would change), 1 a file has
+/// errors (or, with --check, would change), 2 usage or I/O errors.
+///
 /// Examples:
 ///   nwf fmt filters/
 ///   nwf fmt --check web.nwf

@@ -12,6 +12,8 @@ use crate::{Outcome, files};
 /// line shows a filter, its chain and priority, its rule count, the
 /// parameters its reference passes and the variables it still needs.
 ///
+/// Exit status: 0 shown, 1 no filter of that name, 2 usage or I/O errors.
+///
 /// Examples:
 ///   nwf graph clean-traffic
 ///   nwf graph web-guest filters/

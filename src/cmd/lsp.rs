@@ -9,6 +9,9 @@ use crate::Outcome;
 ///
 /// Editors start it themselves; see docs/editors.md for VS Code, Neovim
 /// and Helix. Logs go to stderr; stdout carries the protocol only.
+///
+/// Exit status: 0 after `shutdown` and `exit`, 1 on `exit` without
+/// `shutdown` (as the protocol asks), 2 when the server cannot start.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
