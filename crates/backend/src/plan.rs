@@ -26,6 +26,9 @@ use crate::ruleset::{self, Port};
 /// What is installed for one interface.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InstalledPort {
+    /// Its name, as the listing keys it (`None` in values built by hand).
+    pub interface: Option<Name>,
+    /// Its port id, from the `port_mark` map (0: no element there).
     pub id: u16,
     /// Its chains in the bridge table (`tag-IF`, `l2-*-IF*`).
     pub bridge_chains: Vec<Name>,
@@ -140,11 +143,22 @@ fn element_keys(previous: &InstalledPort, interface: &Name) -> [(Family, &'stati
 /// the chains and sets that are not in `keep` (the names the new binding
 /// reuses; those are refilled instead).
 fn remove_port(script: &mut String, previous: &InstalledPort, keep: &BTreeSet<Name>) {
-    let Some(interface) = interface_of(previous) else {
+    let Some(interface) = previous
+        .interface
+        .clone()
+        .or_else(|| interface_of(previous))
+    else {
         return;
     };
     script.push_str(&record::delete_script(&interface, &previous.record_chunks));
-    for (family, map, key) in element_keys(previous, &interface) {
+    // Without a `port_mark` element the binding never completed: there are
+    // no map elements to delete (deleting a missing one fails).
+    let elements = if previous.id == 0 {
+        Vec::new()
+    } else {
+        element_keys(previous, &interface).to_vec()
+    };
+    for (family, map, key) in elements {
         let _ = writeln!(
             script,
             "delete element {} {} {map} {{ {} }}",
@@ -352,6 +366,9 @@ pub fn read_installed(
         port.record = Record::decode(&chunks.values().map(String::as_str).collect::<String>());
         port.record_chunks = chunks.into_keys().collect();
     }
+    for (interface, port) in &mut state.ports {
+        port.interface = Name::interface(interface);
+    }
     Ok(state)
 }
 
@@ -433,5 +450,24 @@ mod tests {
         assert_eq!(vnet0.inet_sets.len(), 1);
         assert_eq!(state.ports["vnet0-arp"].bridge_chains.len(), 1);
         assert_eq!(free_id(&state.installed), Some(3));
+    }
+
+    #[test]
+    fn a_record_without_its_port_is_removed_alone() {
+        let bridge = r#"{"nftables":[{"table":{"family":"bridge","name":"nwf"}},
+            {"set":{"family":"bridge","name":"binding_info","table":"nwf","type":["ifname","mark"],
+              "elem":[{"elem":{"val":{"concat":["vnet3",0]},"comment":"source=nwf&filter=a"}},
+                      {"elem":{"val":{"concat":["vnet3",1]},"comment":"&$IP=10.0.0.1"}}]}}]}"#;
+        let state = read_installed(Some(bridge), None).expect("valid JSON");
+        let vnet3 = &state.ports["vnet3"];
+        assert_eq!((vnet3.id, vnet3.record_chunks.as_slice()), (0, &[0, 1][..]));
+        assert_eq!(
+            vnet3.record.as_ref().map(Record::ip_addresses),
+            Some(vec!["10.0.0.1"])
+        );
+        assert_eq!(
+            unbind_script(vnet3),
+            "delete element bridge nwf binding_info { \"vnet3\" . 0, \"vnet3\" . 1 }\n"
+        );
     }
 }
