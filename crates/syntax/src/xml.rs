@@ -1,7 +1,8 @@
 //! The libvirt XML front end and writer.
 //!
 //! [`parse_xml`] reads one XML document — a `<filter>`, a `<filterbinding>`,
-//! or a libvirt `<domain>` whose `<interface>`s carry a `<filterref>` — into
+//! a libvirt `<domain>` whose `<interface>`s carry a `<filterref>`, or such
+//! an `<interface>` on its own (the device XML `virsh attach-device` takes) — into
 //! the IR, with a diagnostic for everything libvirt would reject (errors)
 //! and for everything libvirt silently ignores (warnings). It never fails
 //! and never panics: a broken document yields the IR of what could be read
@@ -25,13 +26,17 @@ mod tree;
 mod writer;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::ir::{AttrMatch, Binding, Comment, Document, Filter, Item, ProtocolMatch};
+use crate::ir::{
+    AttrMatch, Binding, BindingSource, Comment, Document, Filter, Item, ProtocolMatch,
+};
 use crate::span::FileId;
 use context::Context;
 use tree::Node;
 
+pub(crate) use escape::is_xml_char;
 pub(crate) use negation::has_ipset_fixup;
 pub use negation::{effective_negation, negation_source};
+pub(crate) use tree::foreign_root;
 
 /// How [`write_xml`] writes a document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,7 +47,7 @@ pub struct WriteOptions {
 }
 
 /// The root elements [`parse_xml`] understands.
-pub const ROOT_ELEMENTS: [&str; 3] = ["filter", "filterbinding", "domain"];
+pub const ROOT_ELEMENTS: [&str; 4] = ["filter", "filterbinding", "domain", "interface"];
 
 /// Reads one libvirt XML document. Total: always returns a document (maybe
 /// empty) and every problem as a diagnostic with a span in `file`.
@@ -58,13 +63,21 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 .items
                 .push(Item::Filter(filter::lower(&mut cx, root))),
             "filterbinding" => {
-                if let Some(binding) = binding::lower_filterbinding(&mut cx, root) {
+                let (binding, comments) = binding::lower_filterbinding(&mut cx, root);
+                document
+                    .items
+                    .extend(comments.into_iter().map(Item::Comment));
+                if let Some(binding) = binding {
                     document.items.push(Item::Binding(binding));
                 }
             }
             "domain" => document.items.extend(
                 binding::lower_domain(&mut cx, root)
                     .into_iter()
+                    .map(Item::Binding),
+            ),
+            "interface" => document.items.extend(
+                binding::lower_interface(&mut cx, root, None, BindingSource::Interface)
                     .map(Item::Binding),
             ),
             other => {
@@ -74,7 +87,7 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                     root.name_span,
                     format!("<{other}> is not an nwfilter document"),
                 )
-                .with_label("expected <filter>, <filterbinding> or <domain>");
+                .with_label("expected <filter>, <filterbinding>, <domain> or <interface>");
                 if let Some(suggestion) = did_you_mean(other, ROOT_ELEMENTS) {
                     diagnostic = diagnostic
                         .with_help(format!("did you mean <{suggestion}>?"))

@@ -412,6 +412,22 @@ proptest! {
         prop_assert_eq!(print_text(&again), printed);
     }
 
+    /// Comments holding carriage returns anywhere (lone, doubled, before a
+    /// line feed): the canonical text must print to itself and hold no
+    /// carriage return (a lone CR is a line break to some editors).
+    #[test]
+    fn comments_with_carriage_returns_print_stably(
+        pieces in prop::collection::vec(prop::sample::select(vec!["#", "# ", "\r", "\n", "\r\n", "a", " ", "in drop"]), 0..24)
+    ) {
+        let text = pieces.concat();
+        let (document, _) = parse_text(FileId(0), &text);
+        let printed = print_text(&document);
+        prop_assert!(!printed.contains('\r'), "{printed:?} from {text:?}");
+        let (again, diagnostics) = parse_text(FileId(1), &printed);
+        prop_assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:#?}");
+        prop_assert_eq!(print_text(&again), printed, "from {:?}", text);
+    }
+
     #[test]
     fn arbitrary_strings_never_panic(text in "\\PC{0,200}") {
         let _ = parse_text(FileId(0), &text);

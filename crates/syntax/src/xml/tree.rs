@@ -10,7 +10,7 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::escape::{Unescape, unescape};
+use super::escape::{Unescape, is_xml_char, unescape};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
@@ -108,8 +108,31 @@ pub(crate) fn build(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>)
         tree: Tree::default(),
         failed: false,
     };
+    builder.check_chars();
     builder.run();
     builder.tree
+}
+
+/// The name and name span of the document's root element, if it is one of
+/// the libvirt documents nwf reads only in part (`<domain>`, `<interface>`).
+pub(crate) fn foreign_root(text: &str) -> Option<(String, Span)> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        let start = to_usize(reader.buffer_position());
+        match reader.read_event() {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
+                let name_start = start.saturating_add(1).min(text.len());
+                let span = Span::new(
+                    name_start,
+                    name_start.saturating_add(name.len()).min(text.len()),
+                );
+                return matches!(name.as_str(), "domain" | "interface").then_some((name, span));
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn to_usize(position: u64) -> usize {
@@ -126,6 +149,26 @@ impl Builder<'_> {
             span,
             message,
         ));
+    }
+
+    /// Reports the first character XML does not allow (a control
+    /// character, U+FFFE, U+FFFF): libvirt's parser rejects the document,
+    /// and nwf's writer could not write it back.
+    fn check_chars(&mut self) {
+        if let Some((at, bad)) = self.text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::XmlMalformed,
+                    self.file,
+                    Span::new(at, at + bad.len_utf8()),
+                    format!(
+                        "the character {} is not allowed in XML",
+                        bad.escape_unicode()
+                    ),
+                )
+                .with_label("not an XML character"),
+            );
+        }
     }
 
     fn run(&mut self) {
@@ -176,13 +219,40 @@ impl Builder<'_> {
                         .text
                         .get(start + 4..end.saturating_sub(3))
                         .unwrap_or("");
-                    let text = trim_one_space(raw).to_owned();
+                    // XML's end-of-line handling: CR LF and a lone CR are
+                    // a line feed.
+                    let text = trim_one_space(raw)
+                        .replace("\r\n", "\n")
+                        .replace('\r', "\n");
                     self.attach(Node::Comment {
                         text,
                         span: Span::new(start, end),
                     });
                 }
-                Ok(Event::Decl(_) | Event::PI(_) | Event::DocType(_)) => {}
+                // The XML declaration says nothing nwf's output does not
+                // (UTF-8, XML 1.0); the others would be dropped by a rewrite.
+                Ok(Event::Decl(_)) => {}
+                Ok(Event::PI(_) | Event::DocType(_)) => {
+                    let what = if self
+                        .text
+                        .get(start..end)
+                        .is_some_and(|raw| raw.starts_with("<?"))
+                    {
+                        "processing instruction"
+                    } else {
+                        "document type declaration"
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::XmlIgnoredMarkup,
+                            self.file,
+                            char_aligned(self.text, Span::new(start, end)),
+                            format!("libvirt ignores this {what}, and nwf has no place for it"),
+                        )
+                        .with_label("dropped by a rewrite")
+                        .with_help("remove it, or keep it in a comment"),
+                    );
+                }
                 Ok(Event::Eof) => break,
                 Err(error) => {
                     let at = to_usize(reader.error_position()).min(self.text.len());
