@@ -24,10 +24,18 @@ pub(crate) fn lower_filterbinding(
     cx.check_no_text(element);
     let mut comments = comments_in(element);
     let known = ["owner", "portdev", "linkdev", "mac", "filterref", "backend"];
+    let mut seen: Vec<&str> = Vec::new();
     for child in element.elements() {
         if !known.contains(&child.name.as_str()) {
             cx.unknown_element(child, "filterbinding", &known);
-        } else if child.name != "filterref" && child.name != "owner" {
+            continue;
+        }
+        if seen.contains(&child.name.as_str()) {
+            second_ignored(cx, child);
+            continue;
+        }
+        seen.push(&child.name);
+        if child.name != "filterref" && child.name != "owner" {
             comments.extend(cx.leaf(child, false));
         }
     }
@@ -35,12 +43,16 @@ pub(crate) fn lower_filterbinding(
         cx.check_attrs(owner, &[]);
         cx.check_no_text(owner);
         comments.extend(comments_in(owner));
+        let mut seen: Vec<&str> = Vec::new();
         for child in owner.elements() {
-            if ["name", "uuid"].contains(&child.name.as_str()) {
+            if !["name", "uuid"].contains(&child.name.as_str()) {
+                cx.unknown_element(child, "owner", &["name", "uuid"]);
+            } else if seen.contains(&child.name.as_str()) {
+                second_ignored(cx, child);
+            } else {
+                seen.push(&child.name);
                 cx.check_attrs(child, &[]);
                 comments.extend(cx.leaf(child, true));
-            } else {
-                cx.unknown_element(child, "owner", &["name", "uuid"]);
             }
         }
         lower_owner(cx, owner, owner.child("name"), owner.child("uuid"))
@@ -146,6 +158,19 @@ pub(crate) fn lower_interface(
         source,
         span: interface.span,
     })
+}
+
+/// Reports an element of which libvirt reads only the first (XPath takes
+/// the first match), so this one has no effect.
+fn second_ignored(cx: &mut Context, element: &Element) {
+    cx.report(
+        Code::XmlIgnoredByLibvirt,
+        element.name_span,
+        format!(
+            "a second <{}> is ignored; libvirt reads the first",
+            element.name
+        ),
+    );
 }
 
 /// The comments directly inside `element`.

@@ -78,6 +78,7 @@ pub(crate) fn lower(cx: &mut Context, element: &Element) -> Filter {
             Node::Text { .. } => {}
             Node::Element(child) => match child.name.as_str() {
                 "uuid" => {
+                    cx.check_attrs(child, &[]);
                     let comments = cx.leaf(child, true);
                     filter
                         .entries
