@@ -160,7 +160,7 @@ pub(crate) fn lower_interface(
     })
 }
 
-/// Reports an element of which libvirt reads only the first (XPath takes
+/// Reports an element of which libvirt reads only the first (an `XPath` query takes
 /// the first match), so this one has no effect.
 fn second_ignored(cx: &mut Context, element: &Element) {
     cx.report(
