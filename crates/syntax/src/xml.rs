@@ -29,14 +29,15 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::ir::{
     AttrMatch, Binding, BindingSource, Comment, Document, Filter, Item, ProtocolMatch,
 };
-use crate::span::FileId;
+use crate::span::{FileId, Span};
 use context::Context;
+use quick_xml::Reader;
+use quick_xml::events::Event;
 use tree::Node;
 
 pub(crate) use escape::is_xml_char;
 pub(crate) use negation::has_ipset_fixup;
 pub use negation::{effective_negation, negation_source};
-pub(crate) use tree::foreign_root;
 
 /// How [`write_xml`] writes a document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,6 +104,28 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
     }
     push_comments(&mut document, tree.epilog);
     (document, diagnostics)
+}
+
+/// The name and name span of the document's root element, if it is one of
+/// the libvirt documents nwf reads only in part (`<domain>`, `<interface>`).
+pub(crate) fn foreign_root(text: &str) -> Option<(String, Span)> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        let start = tree::to_usize(reader.buffer_position());
+        match reader.read_event() {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
+                let name_start = start.saturating_add(1).min(text.len());
+                let span = Span::new(
+                    name_start,
+                    name_start.saturating_add(name.len()).min(text.len()),
+                );
+                return matches!(name.as_str(), "domain" | "interface").then_some((name, span));
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn push_comments(document: &mut Document, nodes: Vec<Node>) {

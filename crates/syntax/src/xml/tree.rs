@@ -113,29 +113,7 @@ pub(crate) fn build(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>)
     builder.tree
 }
 
-/// The name and name span of the document's root element, if it is one of
-/// the libvirt documents nwf reads only in part (`<domain>`, `<interface>`).
-pub(crate) fn foreign_root(text: &str) -> Option<(String, Span)> {
-    let mut reader = Reader::from_str(text);
-    loop {
-        let start = to_usize(reader.buffer_position());
-        match reader.read_event() {
-            Ok(Event::Start(tag) | Event::Empty(tag)) => {
-                let name = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
-                let name_start = start.saturating_add(1).min(text.len());
-                let span = Span::new(
-                    name_start,
-                    name_start.saturating_add(name.len()).min(text.len()),
-                );
-                return matches!(name.as_str(), "domain" | "interface").then_some((name, span));
-            }
-            Ok(Event::Eof) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
-}
-
-fn to_usize(position: u64) -> usize {
+pub(crate) fn to_usize(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
 }
 
