@@ -44,7 +44,7 @@
 //! no diagnostic reported yet ([`unreported_warnings`]).
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::ir::{Binding, BindingSource, Chain, Document, Entry, Filter, Item, Value};
+use crate::ir::{Attr, Binding, BindingSource, Chain, Document, Entry, Filter, Item, Value};
 use crate::span::{FileId, Span};
 
 /// The two forms a document can be written in.
@@ -329,7 +329,24 @@ impl XmlLosses<'_> {
                     filter_ref.filter.span,
                 ),
                 Entry::Rule(rule) => {
-                    for attr in rule.protocol.iter().flat_map(|protocol| &protocol.attrs) {
+                    let Some(protocol) = &rule.protocol else {
+                        continue;
+                    };
+                    for attr in &protocol.attrs {
+                        if attr.attr.value == Attr::DstIpTo
+                            && protocol.protocol.value.is_ipv6()
+                            && !matches!(attr.value.value, Value::Var(_))
+                        {
+                            // libvirt declares this attribute of the IPv6
+                            // protocols as an IPv4 address (see xml::rule).
+                            self.push_cannot_hold(
+                                attr.value.span,
+                                &format!(
+                                    "a literal `dstipto` on {}: libvirt reads it as an IPv4 address",
+                                    protocol.protocol.value
+                                ),
+                            );
+                        }
                         if let Value::Text(text) = &attr.value.value {
                             self.attribute(
                                 &format!("`{}`", attr.attr.value),

@@ -9,6 +9,10 @@
 //!   panicking, with spans inside the text, and the IR it recovers prints as
 //!   text that reads back clean.
 
+#[path = "support/round_trip.rs"]
+#[allow(dead_code)]
+mod round_trip;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -393,6 +397,7 @@ proptest! {
     #[test]
     fn ir_to_text_to_ir_is_identity(document in document()) {
         let text = print_text(&document);
+        round_trip::check_text_to_xml(&text);
         let (back, diagnostics) = parse_text(FileId(0), &text);
         prop_assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{text}");
         prop_assert_eq!(without_spans(back.clone()), without_spans(document), "{}", text);
@@ -410,6 +415,7 @@ proptest! {
         let (again, rest) = parse_text(FileId(0), &printed);
         prop_assert!(rest.is_empty(), "{rest:#?}\n--- printed\n{printed}--- from\n{text}");
         prop_assert_eq!(print_text(&again), printed);
+        round_trip::check_text_to_xml(&text);
     }
 
     /// Comments holding carriage returns anywhere (lone, doubled, before a

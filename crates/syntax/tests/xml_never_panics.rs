@@ -38,6 +38,7 @@ fn load_seeds() -> Vec<String> {
 
 fn check(text: &str) {
     round_trip::check_xml(text);
+    round_trip::check_xml_to_text(text);
 }
 
 #[derive(Clone, Debug)]

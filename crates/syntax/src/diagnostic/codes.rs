@@ -381,8 +381,10 @@ codes! {
          characters other than tab, line feed and carriage return are not XML characters \
          (libvirt's writer drops them, and so does nwf's), a tab or line break inside an \
          attribute value reads back as a space, an owner's name loses its surrounding blanks, \
-         and a comment cannot hold `--` (nwf writes `- -`). `nwf convert --to xml` refuses \
-         such a document unless `--lossy` is given. Change the text so that XML can hold it.";
+         a comment cannot hold `--` (nwf writes `- -`), and libvirt reads `dstipto` of the \
+         IPv6 protocols as an IPv4 address, so a literal IPv6 address there is lost. \
+         `nwf convert --to xml` refuses such a document unless `--lossy` is given. Change \
+         the text so that XML can hold it (pass an IPv6 `dstipto` through a variable).";
 }
 
 #[cfg(test)]

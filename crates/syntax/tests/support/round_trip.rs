@@ -112,3 +112,68 @@ pub fn check_text(text: &str) {
         "canonical text not stable from {text:?}"
     );
 }
+
+/// Checks the cross-form invariant on XML `text`: when converting it to the
+/// text form loses nothing, the text form parses without errors and prints
+/// to itself.
+pub fn check_xml_to_text(text: &str) {
+    let (document, diagnostics) = parse_xml(FileId(0), text);
+    let source = Source {
+        file: FileId(0),
+        text,
+        form: Form::Xml,
+        document: &document,
+        diagnostics: &diagnostics,
+    };
+    if !losses(&source, Form::Text).is_empty() {
+        return;
+    }
+    let printed = print_text(&document);
+    let (again, again_diagnostics) = parse_text(FileId(1), &printed);
+    assert!(
+        again_diagnostics.iter().all(|d| !d.is_error()),
+        "the text form of {text:?} does not parse:\n{printed}\n{again_diagnostics:?}"
+    );
+    assert_eq!(
+        print_text(&again),
+        printed,
+        "text form not stable for {text:?}"
+    );
+}
+
+/// Checks the cross-form invariant on `.nwf` `text`: when converting it to
+/// XML loses nothing, each item's XML is well-formed and writes to itself
+/// when read back.
+pub fn check_text_to_xml(text: &str) {
+    let (document, diagnostics) = parse_text(FileId(0), text);
+    let source = Source {
+        file: FileId(0),
+        text,
+        form: Form::Text,
+        document: &document,
+        diagnostics: &diagnostics,
+    };
+    if !losses(&source, Form::Xml).is_empty() {
+        return;
+    }
+    let options = WriteOptions::default();
+    for item in &document.items {
+        // A comment alone is no XML document (it has no root element).
+        if matches!(item, Item::Comment(_)) {
+            continue;
+        }
+        let written = write_item(item, &options);
+        let (again, again_diagnostics) = parse_xml(FileId(1), &written);
+        assert!(
+            again_diagnostics
+                .iter()
+                .all(|d| d.code != Code::XmlMalformed),
+            "the XML of {text:?} is not well-formed:\n{written}"
+        );
+        assert_eq!(
+            write_xml(&again, &options),
+            written,
+            "the XML of {text:?} does not write to itself"
+        );
+    }
+}
