@@ -394,6 +394,11 @@ impl XmlLosses<'_> {
             }
             if let Some(bad) = name.chars().find(|&c| is_dropped_char(c)) {
                 self.push_cannot_hold(owner.name.span, &dropped_message("the owner's name", bad));
+            } else if name.contains('\r') {
+                self.push_cannot_hold(
+                    owner.name.span,
+                    "a carriage return in the owner's name (XML reads it back as a line feed)",
+                );
             }
         }
     }
@@ -401,6 +406,11 @@ impl XmlLosses<'_> {
     fn comment(&mut self, text: &str, span: Span) {
         if let Some(bad) = text.chars().find(|&c| is_dropped_char(c)) {
             self.push_cannot_hold(span, &dropped_message("the comment", bad));
+        } else if text.contains('\r') {
+            self.push_cannot_hold(
+                span,
+                "a carriage return in a comment (XML reads it back as a line feed)",
+            );
         }
         if text.contains("--") {
             self.push_cannot_hold(

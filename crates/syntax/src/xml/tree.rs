@@ -197,11 +197,8 @@ impl Builder<'_> {
                         .text
                         .get(start + 4..end.saturating_sub(3))
                         .unwrap_or("");
-                    // XML's end-of-line handling: CR LF and a lone CR are
-                    // a line feed.
-                    let text = trim_one_space(raw)
-                        .replace("\r\n", "\n")
-                        .replace('\r', "\n");
+                    // XML's end-of-line handling.
+                    let text = normalize_line_ends(trim_one_space(raw));
                     self.attach(Node::Comment {
                         text,
                         span: Span::new(start, end),
@@ -315,17 +312,17 @@ impl Builder<'_> {
         if !cdata && !follows_text && raw.bytes().all(is_xml_space) {
             return;
         }
+        // XML's end-of-line handling (CR LF and a lone CR are a line feed)
+        // applies to CDATA and to text kept raw after a bad entity too.
         let text = if cdata {
-            raw.get(9..raw.len().saturating_sub(3))
-                .unwrap_or("")
-                .to_owned()
+            normalize_line_ends(raw.get(9..raw.len().saturating_sub(3)).unwrap_or(""))
         } else {
             match unescape(raw, false) {
                 Unescape::Ok(text) => text,
                 Unescape::BadEntity { offset, len } => {
                     let span = Span::new(start + offset, start + offset + len);
                     self.error(span, "unknown or malformed entity reference");
-                    raw.to_owned()
+                    normalize_line_ends(raw)
                 }
             }
         };
@@ -467,6 +464,11 @@ fn char_aligned(text: &str, span: Span) -> Span {
 
 fn is_xml_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// XML's end-of-line handling: CR LF and a lone CR become LF.
+fn normalize_line_ends(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Drops one space after `<!--` and one before `-->`, the conventional
