@@ -1,28 +1,18 @@
-//! Fuzzes the `.nwf` text front end and printer: parsing arbitrary text must
-//! not panic, every diagnostic span must lie inside the input on character
-//! boundaries, and the canonical text of whatever was understood must parse
-//! without errors and print to itself (the printer is idempotent).
+//! Fuzzes the `.nwf` text front end and printer with the invariants of
+//! `crates/syntax/tests/support/round_trip.rs` (shared with the property
+//! tests): no panic, spans inside the input on character boundaries, and
+//! the canonical text of whatever was understood parses without errors and
+//! prints to itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nwf_syntax::FileId;
-use nwf_syntax::text::{parse_text, print_text};
+
+#[path = "../../crates/syntax/tests/support/round_trip.rs"]
+#[allow(dead_code)]
+mod round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let (document, diagnostics) = parse_text(FileId(0), text);
-    for diagnostic in &diagnostics {
-        let span = diagnostic.span();
-        assert!(span.end() <= text.len());
-        assert!(text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()));
+    if let Ok(text) = std::str::from_utf8(data) {
+        round_trip::check_text(text);
     }
-    let printed = print_text(&document);
-    let (again, again_diagnostics) = parse_text(FileId(1), &printed);
-    assert!(
-        again_diagnostics.iter().all(|d| !d.is_error()),
-        "canonical text does not parse: {printed}\n{again_diagnostics:?}"
-    );
-    assert_eq!(print_text(&again), printed);
 });

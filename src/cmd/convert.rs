@@ -5,15 +5,19 @@
 //! text with several of them converts to one XML document each: files with
 //! `-o DIR` (`NAME.xml` per filter, `PORTDEV.binding.xml` per binding), or
 //! on stdout each under a `==> NAME.xml <==` header line.
+//!
+//! Before writing anything it asks `nwf_syntax::lossless` what the
+//! conversion would lose, and refuses (exit 1, NWF903) unless `--lossy`.
 
 use std::path::{Path, PathBuf};
 
-use nwf_syntax::Workspace;
 use nwf_syntax::ir::{Document, Item};
+use nwf_syntax::lossless::{self, Form, Source};
 use nwf_syntax::xml::{WriteOptions, write_binding, write_filter, write_item};
+use nwf_syntax::{Diagnostic, Workspace};
 
 use crate::render::{self, Format};
-use crate::{Outcome, files};
+use crate::{Outcome, files, front_end};
 
 /// Convert a filter file between libvirt XML and the text form (.nwf).
 ///
@@ -21,7 +25,17 @@ use crate::{Outcome, files};
 /// (explicit defaults, normalised values), except that source comments are
 /// kept unless --strip-comments is given; for the text form, what
 /// `nwf fmt` prints. The input's form is chosen by its extension (.nwf is
-/// text, anything else XML). A text file with several filters or bindings
+/// text, anything else XML).
+///
+/// Nothing is lost without asking: an input with errors is refused, and so
+/// is one whose conversion would drop content (an unknown element or
+/// attribute, anything libvirt ignores, a chain priority 0 that libvirt's
+/// XML leaves out, a libvirt <domain> or <interface> of which only the
+/// filter bindings are read). The refusal (NWF903) lists every place;
+/// --lossy converts anyway and warns about each. Comments that move are
+/// not a loss.
+///
+/// A text file with several filters or bindings
 /// converts to one XML document each: with -o DIR one NAME.xml per filter
 /// and one PORTDEV.binding.xml per binding; on stdout each document follows
 /// a `==> NAME.xml <==` header line.
@@ -34,6 +48,7 @@ use crate::{Outcome, files};
 ///   nwf convert --to xml --strip-comments f.xml       # byte-identical to libvirt
 ///   nwf convert --to nwf /etc/libvirt/nwfilter/clean-traffic.xml
 ///   nwf convert --to xml -o out/ filters.nwf
+///   nwf convert --to nwf --lossy domain.xml       # its bindings only
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -43,6 +58,11 @@ pub struct Args {
     /// Drop source comments (libvirt's own writer drops them).
     #[arg(long)]
     strip_comments: bool,
+    /// Convert even when the result loses content (what the input says but
+    /// nwf does not read, or the target form cannot hold); each loss is
+    /// reported as a warning.
+    #[arg(long)]
+    lossy: bool,
     /// Write into this directory (created if missing) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
@@ -69,20 +89,51 @@ pub fn run(args: &Args) -> Outcome {
     let mut workspace = Workspace::default();
     let file = files::add_file(&mut workspace, args.file.clone(), text);
     let source = workspace.file(file);
-    let errors: Vec<_> = source
-        .parse_diagnostics()
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        // Converting a broken file would silently drop what did not parse.
-        let _ = render::print(&workspace, &errors, Format::Human);
+    let diagnostics = source.parse_diagnostics();
+    let form = if front_end::is_text(&args.file) {
+        Form::Text
+    } else {
+        Form::Xml
+    };
+    let target = match args.to {
+        Target::Xml => Form::Xml,
+        Target::Nwf => Form::Text,
+    };
+    let lost = lossless::losses(
+        &Source {
+            file,
+            text: source.text(),
+            form,
+            document: source.document(),
+            diagnostics,
+        },
+        target,
+    );
+    let mut report: Vec<Diagnostic> = diagnostics.to_vec();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        // Converting a broken file would silently drop what did not parse;
+        // --lossy does not cover errors (libvirt would refuse the input).
+        let _ = render::print(&workspace, &report, Format::Human);
         eprintln!(
             "nwf convert: {} has errors; nothing converted",
             args.file.display()
         );
         return Outcome::Findings;
+    }
+    if !args.lossy {
+        if let Some(refusal) = lossless::refusal(&lost) {
+            report.push(refusal);
+            let _ = render::print(&workspace, &report, Format::Human);
+            eprintln!(
+                "nwf convert: converting {} would lose content; nothing converted (--lossy converts anyway)",
+                args.file.display()
+            );
+            return Outcome::Findings;
+        }
+    }
+    report.extend(lossless::unreported_warnings(&lost));
+    if !report.is_empty() {
+        let _ = render::print(&workspace, &report, Format::Human);
     }
     let options = WriteOptions {
         strip_comments: args.strip_comments,

@@ -29,6 +29,8 @@ pub enum Source {
     FilterBinding,
     /// An `<interface>` of a libvirt domain XML.
     Domain,
+    /// A libvirt `<interface>` device XML on its own.
+    Interface,
     /// A `bind` block of the text form.
     Text,
 }
@@ -38,14 +40,20 @@ impl Source {
         match self {
             Source::FilterBinding => "filterbinding",
             Source::Domain => "domain",
+            Source::Interface => "interface",
             Source::Text => "nwf",
         }
     }
 
     fn parse(text: &str) -> Option<Source> {
-        [Source::FilterBinding, Source::Domain, Source::Text]
-            .into_iter()
-            .find(|source| source.as_str() == text)
+        [
+            Source::FilterBinding,
+            Source::Domain,
+            Source::Interface,
+            Source::Text,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == text)
     }
 }
 
@@ -67,6 +75,7 @@ impl Record {
             source: match binding.source {
                 BindingSource::FilterBinding => Source::FilterBinding,
                 BindingSource::DomainInterface => Source::Domain,
+                BindingSource::Interface => Source::Interface,
                 BindingSource::Text => Source::Text,
             },
             domain: binding

@@ -130,6 +130,18 @@ impl Filter {
         })
     }
 
+    /// The filter's priority when it is 0 on a chain whose default is not 0:
+    /// libvirt's formatter leaves a 0 priority out and its parser reads a
+    /// missing one as the chain's default, so this priority does not survive
+    /// a trip through libvirt (or through nwf's canonical XML, which is
+    /// libvirt's). NWF019 / NWF118 warn about it.
+    pub fn priority_lost_in_xml(&self) -> Option<&Spanned<i16>> {
+        let chain = self.chain.as_ref()?;
+        self.priority
+            .as_ref()
+            .filter(|priority| priority.value == 0 && chain.value.default_priority() != 0)
+    }
+
     /// The chain this filter lives in; `root` when not given.
     pub fn chain_or_root(&self) -> Chain {
         self.chain
@@ -424,6 +436,9 @@ pub enum BindingSource {
     FilterBinding,
     /// An `<interface>` of a libvirt `<domain>` XML.
     DomainInterface,
+    /// A libvirt `<interface>` device XML on its own (what `virsh
+    /// attach-device` takes).
+    Interface,
     /// The text form's `bind` block.
     Text,
 }

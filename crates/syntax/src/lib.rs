@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod ir;
+pub mod lossless;
 pub mod navigate;
 pub mod reference;
 pub mod span;

@@ -1,7 +1,8 @@
 //! The libvirt XML front end and writer.
 //!
 //! [`parse_xml`] reads one XML document — a `<filter>`, a `<filterbinding>`,
-//! or a libvirt `<domain>` whose `<interface>`s carry a `<filterref>` — into
+//! a libvirt `<domain>` whose `<interface>`s carry a `<filterref>`, or such
+//! an `<interface>` on its own (the device XML `virsh attach-device` takes) — into
 //! the IR, with a diagnostic for everything libvirt would reject (errors)
 //! and for everything libvirt silently ignores (warnings). It never fails
 //! and never panics: a broken document yields the IR of what could be read
@@ -25,11 +26,16 @@ mod tree;
 mod writer;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::ir::{AttrMatch, Binding, Comment, Document, Filter, Item, ProtocolMatch};
-use crate::span::FileId;
+use crate::ir::{
+    AttrMatch, Binding, BindingSource, Comment, Document, Filter, Item, ProtocolMatch,
+};
+use crate::span::{FileId, Span};
 use context::Context;
+use quick_xml::Reader;
+use quick_xml::events::Event;
 use tree::Node;
 
+pub(crate) use escape::is_xml_char;
 pub(crate) use negation::has_ipset_fixup;
 pub use negation::{effective_negation, negation_source};
 
@@ -42,7 +48,7 @@ pub struct WriteOptions {
 }
 
 /// The root elements [`parse_xml`] understands.
-pub const ROOT_ELEMENTS: [&str; 3] = ["filter", "filterbinding", "domain"];
+pub const ROOT_ELEMENTS: [&str; 4] = ["filter", "filterbinding", "domain", "interface"];
 
 /// Reads one libvirt XML document. Total: always returns a document (maybe
 /// empty) and every problem as a diagnostic with a span in `file`.
@@ -58,13 +64,21 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                 .items
                 .push(Item::Filter(filter::lower(&mut cx, root))),
             "filterbinding" => {
-                if let Some(binding) = binding::lower_filterbinding(&mut cx, root) {
+                let (binding, comments) = binding::lower_filterbinding(&mut cx, root);
+                document
+                    .items
+                    .extend(comments.into_iter().map(Item::Comment));
+                if let Some(binding) = binding {
                     document.items.push(Item::Binding(binding));
                 }
             }
             "domain" => document.items.extend(
                 binding::lower_domain(&mut cx, root)
                     .into_iter()
+                    .map(Item::Binding),
+            ),
+            "interface" => document.items.extend(
+                binding::lower_interface(&mut cx, root, None, BindingSource::Interface)
                     .map(Item::Binding),
             ),
             other => {
@@ -74,7 +88,7 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
                     root.name_span,
                     format!("<{other}> is not an nwfilter document"),
                 )
-                .with_label("expected <filter>, <filterbinding> or <domain>");
+                .with_label("expected <filter>, <filterbinding>, <domain> or <interface>");
                 if let Some(suggestion) = did_you_mean(other, ROOT_ELEMENTS) {
                     diagnostic = diagnostic
                         .with_help(format!("did you mean <{suggestion}>?"))
@@ -90,6 +104,28 @@ pub fn parse_xml(file: FileId, text: &str) -> (Document, Vec<Diagnostic>) {
     }
     push_comments(&mut document, tree.epilog);
     (document, diagnostics)
+}
+
+/// The name and name span of the document's root element, if it is one of
+/// the libvirt documents nwf reads only in part (`<domain>`, `<interface>`).
+pub(crate) fn foreign_root(text: &str) -> Option<(String, Span)> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        let start = tree::to_usize(reader.buffer_position());
+        match reader.read_event() {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
+                let name_start = start.saturating_add(1).min(text.len());
+                let span = Span::new(
+                    name_start,
+                    name_start.saturating_add(name.len()).min(text.len()),
+                );
+                return matches!(name.as_str(), "domain" | "interface").then_some((name, span));
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn push_comments(document: &mut Document, nodes: Vec<Node>) {

@@ -9,6 +9,10 @@
 //!   panicking, with spans inside the text, and the IR it recovers prints as
 //!   text that reads back clean.
 
+#[path = "support/round_trip.rs"]
+#[allow(dead_code)]
+mod round_trip;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -393,6 +397,7 @@ proptest! {
     #[test]
     fn ir_to_text_to_ir_is_identity(document in document()) {
         let text = print_text(&document);
+        round_trip::check_text_to_xml(&text);
         let (back, diagnostics) = parse_text(FileId(0), &text);
         prop_assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{text}");
         prop_assert_eq!(without_spans(back.clone()), without_spans(document), "{}", text);
@@ -410,6 +415,23 @@ proptest! {
         let (again, rest) = parse_text(FileId(0), &printed);
         prop_assert!(rest.is_empty(), "{rest:#?}\n--- printed\n{printed}--- from\n{text}");
         prop_assert_eq!(print_text(&again), printed);
+        round_trip::check_text_to_xml(&text);
+    }
+
+    /// Comments holding carriage returns anywhere (lone, doubled, before a
+    /// line feed): the canonical text must print to itself and hold no
+    /// carriage return (a lone CR is a line break to some editors).
+    #[test]
+    fn comments_with_carriage_returns_print_stably(
+        pieces in prop::collection::vec(prop::sample::select(vec!["#", "# ", "\r", "\n", "\r\n", "a", " ", "in drop"]), 0..24)
+    ) {
+        let text = pieces.concat();
+        let (document, _) = parse_text(FileId(0), &text);
+        let printed = print_text(&document);
+        prop_assert!(!printed.contains('\r'), "{printed:?} from {text:?}");
+        let (again, diagnostics) = parse_text(FileId(1), &printed);
+        prop_assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:#?}");
+        prop_assert_eq!(print_text(&again), printed, "from {:?}", text);
     }
 
     #[test]

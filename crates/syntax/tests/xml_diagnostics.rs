@@ -5,24 +5,16 @@
 //! on character boundaries, fixes inside the file, reading deterministic,
 //! and the written form well-formed and free of errors.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
+use fixtures::{fixture_paths, position};
 use nwf_syntax::ir::Item;
 use nwf_syntax::xml::{WriteOptions, parse_xml, write_item, write_xml};
-use nwf_syntax::{Code, Diagnostic, FileId, LineIndex, Span};
-
-fn position(index: &LineIndex, span: Span) -> String {
-    let start = index.line_col(span.start());
-    let end = index.line_col(span.end());
-    format!(
-        "{}:{}-{}:{}",
-        start.line + 1,
-        start.col + 1,
-        end.line + 1,
-        end.col + 1
-    )
-}
+use nwf_syntax::{Code, Diagnostic, FileId, LineIndex};
 
 fn render(text: &str, diagnostics: &[Diagnostic]) -> String {
     let index = LineIndex::new(text);
@@ -137,16 +129,7 @@ fn run(path: &Path) {
 
 #[test]
 fn fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xml-diagnostics");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixture folder exists")
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "xml"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 15, "expected at least 15 fixtures");
-    for path in paths {
+    for path in fixture_paths("xml-diagnostics", &["xml"], 15) {
         run(&path);
     }
 }

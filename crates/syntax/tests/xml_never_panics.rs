@@ -1,13 +1,15 @@
 //! Property: the XML reader is total. On arbitrary text and on mutations of
 //! real documents (the diagnostic fixtures) it never panics, every span lies
 //! inside the text on character boundaries, and whatever it read is written
-//! back as well-formed XML that reads and writes the same again.
+//! back as well-formed XML that reads and writes the same again (the shared
+//! invariants of `support/round_trip.rs`, which the fuzz target checks too).
 
 use std::path::Path;
 
-use nwf_syntax::ir::Item;
-use nwf_syntax::xml::{WriteOptions, parse_xml, write_item, write_xml};
-use nwf_syntax::{Code, FileId};
+#[path = "support/round_trip.rs"]
+#[allow(dead_code)]
+mod round_trip;
+
 use proptest::prelude::*;
 
 fn seeds() -> &'static [String] {
@@ -16,10 +18,14 @@ fn seeds() -> &'static [String] {
 }
 
 fn load_seeds() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xml-diagnostics");
-    let mut seeds: Vec<String> = std::fs::read_dir(dir)
-        .expect("fixture folder exists")
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // The lossless fixtures include a lost priority 0, so that the lossy
+    // branch of the invariant is exercised.
+    let mut seeds: Vec<String> = ["xml-diagnostics", "lossless"]
+        .into_iter()
+        .flat_map(|folder| std::fs::read_dir(fixtures.join(folder)).expect("fixture folder exists"))
         .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "xml"))
         .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
         .collect();
     seeds.sort();
@@ -31,36 +37,8 @@ fn load_seeds() -> Vec<String> {
 }
 
 fn check(text: &str) {
-    let (document, diagnostics) = parse_xml(FileId(0), text);
-    for diagnostic in &diagnostics {
-        let span = diagnostic.span();
-        assert!(
-            span.end() <= text.len(),
-            "span {span} out of bounds in {text:?}"
-        );
-        assert!(
-            text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()),
-            "span {span} splits a character in {text:?}"
-        );
-    }
-    for item in &document.items {
-        if matches!(item, Item::Comment(_)) {
-            continue;
-        }
-        let written = write_item(item, &WriteOptions::default());
-        let (again, again_diagnostics) = parse_xml(FileId(1), &written);
-        assert!(
-            again_diagnostics
-                .iter()
-                .all(|d| d.code != Code::XmlMalformed),
-            "written form not well-formed:\n{written}\nfrom:\n{text}"
-        );
-        assert_eq!(
-            write_xml(&again, &WriteOptions::default()),
-            written,
-            "writing is not idempotent for:\n{text}"
-        );
-    }
+    round_trip::check_xml(text);
+    round_trip::check_xml_to_text(text);
 }
 
 #[derive(Clone, Debug)]
@@ -155,4 +133,30 @@ proptest! {
     fn arbitrary_text_never_breaks_the_reader(text in "(<|>|/|'|=|&|;|\\$|\\[|\\]|@| |[a-z]|[0-9]|\\PC){0,200}") {
         check(&text);
     }
+}
+
+/// Every input a fuzz target once failed on (`fuzz/regressions/TARGET/`)
+/// holds the invariants now.
+#[test]
+fn fuzz_regressions_hold() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let mut count = 0;
+    for (target, check) in [
+        ("xml_reader", round_trip::check_xml as fn(&str)),
+        ("text_parser", round_trip::check_text as fn(&str)),
+    ] {
+        let entries = std::fs::read_dir(dir.join(target)).expect("regression folder exists");
+        for entry in entries {
+            let bytes =
+                std::fs::read(entry.expect("readable entry").path()).expect("readable input");
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                check(text);
+                count += 1;
+            }
+        }
+    }
+    assert!(
+        count >= 2,
+        "expected the fuzz regression inputs, found {count}"
+    );
 }

@@ -60,9 +60,10 @@ codes! {
          keeps whatever it understood before that point.";
     XmlWrongRoot = "NWF002", Error, "unexpected root element",
         "An nwfilter document's root element must be <filter> (a filter definition), \
-         <filterbinding> (a port bound to a filter), or <domain> (a libvirt domain, whose \
-         <interface> elements with a <filterref> are read as bindings). Anything else is \
-         not something nwf can read.";
+         <filterbinding> (a port bound to a filter), <domain> (a libvirt domain, whose \
+         <interface> elements with a <filterref> are read as bindings) or <interface> (one \
+         such device, as `virsh attach-device` takes it). Anything else is not something \
+         nwf can read.";
     XmlMissingAttribute = "NWF003", Error, "required attribute or element missing",
         "An element lacks an attribute libvirt requires: <filter name>, <rule action> and \
          <rule direction>, <filterref filter>, <parameter name/value>; a binding's <owner> \
@@ -127,6 +128,20 @@ codes! {
          letters, digits, `_`, `-`, `.`); libvirt also stores each filter in a file named \
          after it. Names with blanks, slashes or quotes may be accepted by the parser but \
          break validation, file storage and references.";
+    XmlPriorityZeroLost = "NWF019", Warning, "chain priority 0 does not survive libvirt",
+        "libvirt writes a filter's `priority` only when it is not 0, and reads a missing \
+         priority as the chain's default (mac -800, vlan -750, ipv4 -700, ipv6 -600, arp -500, \
+         rarp -400). So `chain='arp' priority='0'` is accepted by `nwfilter-define`, but the \
+         file libvirt stores says `chain='arp'` alone, and the next time libvirtd reads it the \
+         chain runs at -500. nwf writes libvirt's canonical form too, so converting such a \
+         filter to XML loses the priority (`nwf convert` refuses without `--lossy`). Write \
+         another priority, such as 1 or -1, which libvirt keeps.";
+    XmlIgnoredMarkup = "NWF020", Warning, "processing instruction or DOCTYPE ignored",
+        "A processing instruction (`<?name ...?>`) or a document type declaration \
+         (`<!DOCTYPE ...>`) has no meaning to libvirt and no place in nwf's IR, so a rewrite \
+         (`nwf convert`, `nwf fmt`, formatting in an editor) would drop it. The XML \
+         declaration `<?xml version='1.0'?>` is not affected: libvirt never writes one, and \
+         nwf's output is UTF-8 XML 1.0, which is what a missing declaration means.";
     // ---- NWF1xx: text language ----------------------------------------------
     TextUnexpectedChar = "NWF100", Error, "unexpected character",
         "A character that starts no token of the text form. Names, numbers, addresses and \
@@ -189,6 +204,20 @@ codes! {
     TextIgnoredByLibvirt = "NWF116", Warning, "ignored by libvirt",
         "Something libvirt accepts but ignores: a filter `priority` without a `chain`, or \
          `ipsetflags` without `ipset`. nwf drops it, as libvirt does.";
+    TextCarriageReturnInComment = "NWF117", Warning, "carriage return inside a comment",
+        "A line of the text form ends at a line feed (a CR LF pair counts as one line end). \
+         A carriage return elsewhere in a comment is a line break to many editors, which then \
+         show what follows it as a line of its own, while nwf reads it as the rest of the \
+         comment. nwf treats such a carriage return as a line break inside the comment (the \
+         formatter writes one `#` line per piece), so nothing after it is code. Remove the \
+         carriage return, or end the line with a line feed if what follows is meant as code.";
+    TextPriorityZeroLost = "NWF118", Warning, "chain priority 0 does not survive libvirt",
+        "libvirt writes a filter's `priority` only when it is not 0, and reads a missing \
+         priority as the chain's default (mac -800, vlan -750, ipv4 -700, ipv6 -600, arp -500, \
+         rarp -400). So `chain arp priority 0` becomes `chain arp`, priority -500, once the \
+         filter has been through libvirt, and `nwf convert --to xml` refuses it without \
+         `--lossy`. Write another priority, such as 1 or -1, which libvirt keeps. (NWF019 is \
+         the same warning for XML.)";
     // ---- NWF2xx: workspace analysis -----------------------------------------
     DuplicateFilter = "NWF200", Error, "two files define the same filter name",
         "Filter names are global: libvirt keeps one filter per name, so when two files of \
@@ -346,6 +375,32 @@ codes! {
     // ---- NWF9xx: I/O and tooling --------------------------------------------
     Io = "NWF900", Error, "file cannot be read",
         "nwf could not read a file it was given (missing, unreadable, or not UTF-8).";
+    RewriteLoses = "NWF903", Error, "rewriting would lose content",
+        "`nwf convert` and `nwf fmt` (and an editor's formatting) print the document from \
+         nwf's IR in a canonical form. Some content of this document has no place in the IR \
+         or in the target form: an unknown element or attribute, an attribute libvirt ignores, \
+         stray text, a merged or ignored protocol element, anything with an error, a chain \
+         priority 0 that libvirt's XML cannot keep, or a libvirt <domain> or <interface> of \
+         which only the filter bindings are read. The related labels point at each place. Fix \
+         the document, or pass `--lossy` to get the rewrite anyway (the losses are then \
+         reported as warnings). Comments that move (out of a rule, before a binding) are not \
+         a loss.";
+    RewriteForeign = "NWF904", Warning, "only the filter bindings of this document are read",
+        "nwf reads a libvirt <domain> (or a lone <interface> device) only for the network \
+         filter bindings of its interfaces: the <filterref>, <target dev> and <mac> of each. \
+         Converting such a document writes those bindings (as <filterbinding> XML or `bind` \
+         blocks) and drops everything else, so `nwf convert` refuses it unless `--lossy` is \
+         given, and then says so with this warning. `nwf check` and `nwf apply` read these \
+         documents without complaint.";
+    XmlCannotHold = "NWF905", Warning, "XML cannot hold this text",
+        "The text form can spell anything inside a string or a comment, XML cannot: control \
+         characters other than tab, line feed and carriage return are not XML characters \
+         (libvirt's writer drops them, and so does nwf's), a tab or line break inside an \
+         attribute value reads back as a space, an owner's name loses its surrounding blanks, \
+         a comment cannot hold `--` (nwf writes `- -`), and libvirt reads `dstipto` of the \
+         IPv6 protocols as an IPv4 address, so a literal IPv6 address there is lost. \
+         `nwf convert --to xml` refuses such a document unless `--lossy` is given. Change \
+         the text so that XML can hold it (pass an IPv6 `dstipto` through a variable).";
 }
 
 #[cfg(test)]

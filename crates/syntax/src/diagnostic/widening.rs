@@ -61,6 +61,16 @@ impl Code {
             // may not have meant it.
             | Code::SubChainFallOff
             | Code::Layer3RootFirst
+            // A priority nwf applies as written (libvirt's stored form loses
+            // it; the warning says so), markup without meaning for a filter,
+            // a carriage return in a comment, and conversion findings: none
+            // drops a match.
+            | Code::XmlPriorityZeroLost
+            | Code::TextPriorityZeroLost
+            | Code::XmlIgnoredMarkup
+            | Code::TextCarriageReturnInComment
+            | Code::RewriteForeign
+            | Code::XmlCannotHold
             // Errors: refused whatever this says.
             | Code::XmlMalformed
             | Code::XmlWrongRoot
@@ -105,6 +115,7 @@ impl Code {
             | Code::StpSourceMacInout
             | Code::NftRefused
             | Code::InterfaceBoundTwice
+            | Code::RewriteLoses
             | Code::Io => false,
         }
     }

@@ -92,6 +92,10 @@ pub fn lex<'src>(
                 let value = unquote(file, &raw, span, diagnostics);
                 tokens.push((Token::Str(value), span));
             }
+            Ok(Token::Comment(comment)) => {
+                carriage_returns(file, comment, span, diagnostics);
+                tokens.push((Token::Comment(comment), span));
+            }
             Ok(token) => tokens.push((token, span)),
             Err(()) => {
                 // Merge a run of bad characters into one token and one
@@ -132,6 +136,27 @@ pub fn lex<'src>(
         }
     }
     tokens
+}
+
+/// Warns about each carriage return inside a comment that is not the CR of
+/// a CR LF line end (NWF117): editors show a line break there.
+fn carriage_returns(file: FileId, comment: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+    let body = comment.strip_suffix('\r').unwrap_or(comment);
+    for (offset, _) in body.match_indices('\r') {
+        let at = span.start() + offset;
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TextCarriageReturnInComment,
+                file,
+                Span::new(at, at + 1),
+                "carriage return inside a comment",
+            )
+            .with_label("editors may show a line break here; nwf keeps the rest as comment")
+            .with_help(
+                "remove the carriage return, or end the line with a line feed if what follows is code",
+            ),
+        );
+    }
 }
 
 /// How deeply `{}` blocks may nest before the lexer stops treating braces

@@ -142,7 +142,7 @@ impl Lowerer<'_> {
         start: usize,
         first: &AstComment<'_>,
     ) -> (Comment, usize) {
-        let mut lines = vec![comment_line(first.text)];
+        let mut lines = comment_lines(first.text);
         let mut span = first.span;
         let mut next = start + 1;
         if !first.trailing {
@@ -157,7 +157,7 @@ impl Lowerer<'_> {
                 {
                     break;
                 }
-                lines.push(comment_line(comment.text));
+                lines.extend(comment_lines(comment.text));
                 span = span.cover(comment.span);
                 next += 1;
             }
@@ -333,9 +333,20 @@ fn is_item_block(block: &Block<'_>) -> bool {
     matches!(block.head.first(), Some(Atom::Word("filter" | "bind", _)))
 }
 
-/// The text of one `#` comment line: without `#` and the one space after it.
-fn comment_line(raw: &str) -> &str {
-    let body = raw.strip_prefix('#').unwrap_or(raw);
-    let body = body.strip_prefix(' ').unwrap_or(body);
-    body.strip_suffix('\r').unwrap_or(body)
+/// The text of one `#` comment line: without `#` and the one space after
+/// it, and without the carriage return of a CR LF line end. A carriage
+/// return anywhere else is a line break to many editors, so it splits the
+/// comment into lines there (the lexer warns, NWF117), and a piece that
+/// starts with `#` loses it and one space, as the comment line an editor
+/// shows it as. The printer then writes one `#` line per piece, so the
+/// canonical text never holds a carriage return.
+fn comment_lines(raw: &str) -> Vec<&str> {
+    let body = raw.strip_suffix('\r').unwrap_or(raw);
+    body.split('\r')
+        .map(|piece| {
+            piece
+                .strip_prefix('#')
+                .map_or(piece, |text| text.strip_prefix(' ').unwrap_or(text))
+        })
+        .collect()
 }

@@ -52,8 +52,14 @@ pub fn print_text(doc: &Document) -> String {
     out
 }
 
+/// One `#` line per line of `text`. A line ends at LF, CR LF or a lone CR
+/// (comments read from XML may hold carriage returns), so no printed line
+/// holds a carriage return that would read back as part of a line end.
 fn print_comment(out: &mut String, indent: &str, text: &str) {
-    for line in text.split('\n') {
+    for line in text
+        .split('\n')
+        .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
+    {
         out.push_str(indent);
         out.push('#');
         if !line.is_empty() {

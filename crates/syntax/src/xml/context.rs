@@ -4,6 +4,7 @@
 
 use super::tree::{Element, Node};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::ir::Comment;
 use crate::span::{FileId, Span};
 
 pub(crate) struct Context<'a> {
@@ -106,6 +107,29 @@ impl<'a> Context<'a> {
                 }
             }
         }
+    }
+
+    /// Checks an element that holds no elements (a `<parameter>`, a
+    /// protocol element, `<portdev>`...): each child element is unknown
+    /// (NWF004), and with `text_allowed == false` non-blank text is
+    /// unexpected (NWF017). Returns the comments inside, which the caller
+    /// moves before the construct the IR keeps (the IR has no place inside).
+    pub fn leaf(&mut self, element: &Element, text_allowed: bool) -> Vec<Comment> {
+        if !text_allowed {
+            self.check_no_text(element);
+        }
+        let mut comments = Vec::new();
+        for node in &element.children {
+            match node {
+                Node::Element(child) => self.unknown_element(child, &element.name, &[]),
+                Node::Comment { text, span } => comments.push(Comment {
+                    text: text.clone(),
+                    span: *span,
+                }),
+                Node::Text { .. } => {}
+            }
+        }
+        comments
     }
 
     /// Reports a missing required attribute at the element's name.

@@ -72,14 +72,17 @@ fn resolve(entity: &str) -> Option<char> {
             } else {
                 number.parse().ok()?
             };
-            char::from_u32(code).filter(|&c| c != '\0')
+            // A reference must name an XML character (libxml2 rejects
+            // `&#1;`); the writer could not write others back.
+            char::from_u32(code).filter(|&c| is_xml_char(c))
         }
     }
 }
 
 /// Escapes text the way libvirt's buffer escaping does: the five special
 /// characters become entities and other control characters below 0x20
-/// (except tab, newline, carriage return) are dropped.
+/// (except tab, newline, carriage return) are dropped, as are U+FFFE and
+/// U+FFFF, which are not XML characters either.
 pub(crate) fn escape(text: &str, out: &mut String) {
     for ch in text.chars() {
         match ch {
@@ -89,8 +92,16 @@ pub(crate) fn escape(text: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(ch),
-            c if u32::from(c) < 0x20 => {}
+            c if !is_xml_char(c) => {}
             c => out.push(c),
         }
     }
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production, for the
+/// characters a Rust `str` can hold): not the control characters other
+/// than tab, line feed and carriage return, nor U+FFFE and U+FFFF.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    !((u32::from(c) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
 }

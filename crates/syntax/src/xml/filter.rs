@@ -59,6 +59,15 @@ pub(crate) fn lower(cx: &mut Context, element: &Element) -> Filter {
         entries: Vec::new(),
         span: element.span,
     };
+    if let Some(lost) = filter.priority_lost_in_xml() {
+        let chain = filter.chain_or_root();
+        cx.push(crate::lossless::priority_zero_warning(
+            Code::XmlPriorityZeroLost,
+            cx.file,
+            lost.span,
+            &chain,
+        ));
+    }
     cx.check_no_text(element);
     for node in &element.children {
         match node {
@@ -69,6 +78,11 @@ pub(crate) fn lower(cx: &mut Context, element: &Element) -> Filter {
             Node::Text { .. } => {}
             Node::Element(child) => match child.name.as_str() {
                 "uuid" => {
+                    cx.check_attrs(child, &[]);
+                    let comments = cx.leaf(child, true);
+                    filter
+                        .entries
+                        .extend(comments.into_iter().map(Entry::Comment));
                     if filter.uuid.is_some() {
                         cx.report(
                             Code::XmlIgnoredByLibvirt,
@@ -297,6 +311,7 @@ pub(crate) fn lower_filterref(
             }),
             Node::Text { .. } => {}
             Node::Element(child) if child.name == "parameter" => {
+                comments.extend(cx.leaf(child, false));
                 if let Some(param) = lower_param(cx, child) {
                     params.push(param);
                 }

@@ -60,7 +60,9 @@ pub(crate) fn lower(cx: &mut Context, element: &Element) -> (Option<Rule>, Vec<C
                 span: *span,
             }),
             Node::Text { .. } => {}
-            Node::Element(child) => lower_protocol_element(cx, child, &mut protocol),
+            Node::Element(child) => {
+                comments.extend(lower_protocol_element(cx, child, &mut protocol));
+            }
         }
     }
     if let Some(protocol) = &mut protocol {
@@ -114,15 +116,17 @@ fn keyword<T>(
     None
 }
 
+/// Merges one protocol element into the rule's match; returns the comments
+/// inside it, which move before the rule.
 fn lower_protocol_element(
     cx: &mut Context,
     element: &Element,
     current: &mut Option<ProtocolMatch>,
-) {
+) -> Vec<Comment> {
     let Some(protocol) = Protocol::parse(&element.name) else {
         let names: Vec<&str> = Protocol::ALL.iter().map(|p| p.as_str()).collect();
         cx.unknown_element(element, "rule", &names);
-        return;
+        return Vec::new();
     };
     if let Some(existing) = current.as_ref() {
         let first = existing.protocol.value;
@@ -143,7 +147,7 @@ fn lower_protocol_element(
                 )
                 .with_help("a rule matches one protocol; write a second rule"),
             );
-            return;
+            return Vec::new();
         }
         cx.push(
             Diagnostic::new(
@@ -180,10 +184,7 @@ fn lower_protocol_element(
         protocol: Spanned::new(protocol, element.name_span),
         attrs: Vec::new(),
     });
-    cx.check_no_text(element);
-    for child in element.elements() {
-        cx.unknown_element(child, &element.name, &[]);
-    }
+    let comments = cx.leaf(element, false);
     for attr in &element.attrs {
         if attr.name == "match" {
             continue;
@@ -212,6 +213,7 @@ fn lower_protocol_element(
             entry.attrs.push(new);
         }
     }
+    comments
 }
 
 fn report_bad_attr(

@@ -10,7 +10,7 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::escape::{Unescape, unescape};
+use super::escape::{Unescape, is_xml_char, unescape};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
@@ -108,11 +108,12 @@ pub(crate) fn build(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>)
         tree: Tree::default(),
         failed: false,
     };
+    builder.check_chars();
     builder.run();
     builder.tree
 }
 
-fn to_usize(position: u64) -> usize {
+pub(crate) fn to_usize(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
 }
 
@@ -126,6 +127,26 @@ impl Builder<'_> {
             span,
             message,
         ));
+    }
+
+    /// Reports the first character XML does not allow (a control
+    /// character, U+FFFE, U+FFFF): libvirt's parser rejects the document,
+    /// and nwf's writer could not write it back.
+    fn check_chars(&mut self) {
+        if let Some((at, bad)) = self.text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::XmlMalformed,
+                    self.file,
+                    Span::new(at, at + bad.len_utf8()),
+                    format!(
+                        "the character {} is not allowed in XML",
+                        bad.escape_unicode()
+                    ),
+                )
+                .with_label("not an XML character"),
+            );
+        }
     }
 
     fn run(&mut self) {
@@ -176,13 +197,37 @@ impl Builder<'_> {
                         .text
                         .get(start + 4..end.saturating_sub(3))
                         .unwrap_or("");
-                    let text = trim_one_space(raw).to_owned();
+                    // XML's end-of-line handling.
+                    let text = normalize_line_ends(trim_one_space(raw));
                     self.attach(Node::Comment {
                         text,
                         span: Span::new(start, end),
                     });
                 }
-                Ok(Event::Decl(_) | Event::PI(_) | Event::DocType(_)) => {}
+                // The XML declaration says nothing nwf's output does not
+                // (UTF-8, XML 1.0); the others would be dropped by a rewrite.
+                Ok(Event::Decl(_)) => {}
+                Ok(Event::PI(_) | Event::DocType(_)) => {
+                    let what = if self
+                        .text
+                        .get(start..end)
+                        .is_some_and(|raw| raw.starts_with("<?"))
+                    {
+                        "processing instruction"
+                    } else {
+                        "document type declaration"
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::XmlIgnoredMarkup,
+                            self.file,
+                            char_aligned(self.text, Span::new(start, end)),
+                            format!("libvirt ignores this {what}, and nwf has no place for it"),
+                        )
+                        .with_label("dropped by a rewrite")
+                        .with_help("remove it, or keep it in a comment"),
+                    );
+                }
                 Ok(Event::Eof) => break,
                 Err(error) => {
                     let at = to_usize(reader.error_position()).min(self.text.len());
@@ -267,17 +312,17 @@ impl Builder<'_> {
         if !cdata && !follows_text && raw.bytes().all(is_xml_space) {
             return;
         }
+        // XML's end-of-line handling (CR LF and a lone CR are a line feed)
+        // applies to CDATA and to text kept raw after a bad entity too.
         let text = if cdata {
-            raw.get(9..raw.len().saturating_sub(3))
-                .unwrap_or("")
-                .to_owned()
+            normalize_line_ends(raw.get(9..raw.len().saturating_sub(3)).unwrap_or(""))
         } else {
             match unescape(raw, false) {
                 Unescape::Ok(text) => text,
                 Unescape::BadEntity { offset, len } => {
                     let span = Span::new(start + offset, start + offset + len);
                     self.error(span, "unknown or malformed entity reference");
-                    raw.to_owned()
+                    normalize_line_ends(raw)
                 }
             }
         };
@@ -419,6 +464,11 @@ fn char_aligned(text: &str, span: Span) -> Span {
 
 fn is_xml_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// XML's end-of-line handling: CR LF and a lone CR become LF.
+fn normalize_line_ends(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Drops one space after `<!--` and one before `-->`, the conventional

@@ -4,7 +4,7 @@
 //! split of a protocol element into negated and non-negated groups.
 
 use super::WriteOptions;
-use super::escape::escape;
+use super::escape::{escape, is_xml_char};
 use super::negation::{effective_negation, has_ipset_fixup};
 use crate::ir::{
     Attr, AttrMatch, Binding, DEFAULT_RULE_PRIORITY, Entry, Filter, FilterRef, IpsetFlag,
@@ -24,7 +24,9 @@ pub(crate) fn comment(text: &str, level: usize, out: &mut String) {
     out.push_str("<!-- ");
     // `--` cannot appear inside an XML comment: separate every such pair.
     let mut previous = ' ';
-    for ch in text.chars() {
+    // Characters XML cannot hold are dropped, as the escaping of values
+    // drops them (`nwf_syntax::lossless` reports them before a rewrite).
+    for ch in text.chars().filter(|&c| is_xml_char(c)) {
         if ch == '-' && previous == '-' {
             out.push(' ');
         }

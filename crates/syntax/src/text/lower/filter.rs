@@ -65,6 +65,15 @@ impl Lowerer<'_> {
             self.report(diagnostic);
             filter.priority = None;
         }
+        if let Some(lost) = filter.priority_lost_in_xml() {
+            let diagnostic = crate::lossless::priority_zero_warning(
+                Code::TextPriorityZeroLost,
+                self.file,
+                lost.span,
+                &filter.chain_or_root(),
+            );
+            self.report(diagnostic);
+        }
         self.filter_body(&block.body, &mut filter, hoisted, block.close.is_none());
         filter
     }
