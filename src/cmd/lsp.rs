@@ -9,6 +9,11 @@ use crate::Outcome;
 ///
 /// Editors start it themselves; see docs/editors.md for VS Code, Neovim
 /// and Helix. Logs go to stderr; stdout carries the protocol only.
+///
+/// Examples:
+///   nwf lsp                  (what an editor's client runs)
+///   nwf lsp --stdio          (the same, for clients that always pass it)
+///   nwf lsp 2> nwf-lsp.log   (keep the server's log while debugging)
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
