@@ -36,6 +36,8 @@ enum Command {
     Status(cmd::status::Args),
     Flush(cmd::flush::Args),
     Lsp(cmd::lsp::Args),
+    Completions(cmd::completions::Args),
+    Man(cmd::man::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -63,6 +65,8 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&args),
         Command::Flush(args) => cmd::flush::run(&args),
         Command::Lsp(args) => cmd::lsp::run(&args),
+        Command::Completions(args) => cmd::completions::run(&args),
+        Command::Man(args) => cmd::man::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

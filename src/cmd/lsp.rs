@@ -12,6 +12,11 @@ use crate::Outcome;
 ///
 /// Exit status: 0 after `shutdown` and `exit`, 1 on `exit` without
 /// `shutdown` (as the protocol asks), 2 when the server cannot start.
+///
+/// Examples:
+///   nwf lsp                  (what an editor's client runs)
+///   nwf lsp --stdio          (the same, for clients that always pass it)
+///   nwf lsp 2> nwf-lsp.log   (keep the server's log while debugging)
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
