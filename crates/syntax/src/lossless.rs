@@ -44,7 +44,7 @@
 //! no diagnostic reported yet ([`unreported_warnings`]).
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::ir::{Attr, Binding, BindingSource, Chain, Document, Entry, Filter, Item, Value};
+use crate::ir::{Attr, Binding, Chain, Document, Entry, Filter, Item, Value};
 use crate::span::{FileId, Span};
 
 /// The two forms a document can be written in.
@@ -363,11 +363,8 @@ impl XmlLosses<'_> {
     }
 
     fn binding(&mut self, binding: &Binding) {
-        match binding.source {
-            BindingSource::FilterBinding | BindingSource::Text => {}
-            // The foreign root is reported once, for the whole document.
-            BindingSource::DomainInterface | BindingSource::Interface => return,
-        }
+        // Bindings read from a domain or interface are checked too: besides
+        // the document's NotOwned loss, their own text must survive.
         self.attribute(
             "the port device",
             &binding.portdev.value,
