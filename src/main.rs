@@ -2,9 +2,11 @@
 //! running `nft`. Logic that a library could own lives in the crates; each
 //! command is one file under `cmd/`.
 
+mod agent;
 mod cmd;
 mod files;
 mod front_end;
+mod libvirt_rules;
 mod nft;
 mod render;
 mod report;
@@ -38,6 +40,7 @@ enum Command {
     Lsp(cmd::lsp::Args),
     Completions(cmd::completions::Args),
     Man(cmd::man::Args),
+    Agent(agent::Args),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Lsp(args) => cmd::lsp::run(&args),
         Command::Completions(args) => cmd::completions::run(&args),
         Command::Man(args) => cmd::man::run(&args),
+        Command::Agent(args) => agent::run(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

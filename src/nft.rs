@@ -123,3 +123,20 @@ pub fn scratch_tables(
         _ => Err("cannot read the scratch namespace's listing".to_owned()),
     }
 }
+
+/// `nft -j list chains`: the name of every chain of every table, the
+/// ruleset's smallest listing that shows whose rules are installed.
+pub fn list_chains_json() -> Result<String, String> {
+    let output = Command::new(program())
+        .args(["-j", "list", "chains"])
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", program()))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "nft list chains: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}

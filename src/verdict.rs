@@ -90,8 +90,21 @@ impl Review {
     }
 }
 
-/// Reviews everything `loaded` holds under `policy`.
-pub fn review(loaded: &Loaded, policy: Policy) -> Review {
+/// One binding of the given files, judged on its own.
+pub struct Judged {
+    pub interface: String,
+    /// The binding ready for a port, or `None` when a diagnostic that
+    /// refuses it concerns its own file or its filter tree.
+    pub bound: Option<Bound>,
+    /// The diagnostics that refuse this binding: those of its file and its
+    /// filter tree (first stage) and of its instantiation.
+    pub refusing: Vec<Diagnostic>,
+}
+
+/// Every diagnostic of the loaded input and each given binding judged on
+/// its own: what `review` decides for all, and what a long-running agent
+/// needs to act on the good bindings while it holds the broken ones back.
+pub fn judge_each(loaded: &Loaded, policy: Policy) -> (Vec<Diagnostic>, Vec<Judged>) {
     let workspace = &loaded.workspace;
     let bindings: Vec<(FileId, &nwf_syntax::ir::Binding)> = loaded
         .given
@@ -118,40 +131,70 @@ pub fn review(loaded: &Loaded, policy: Policy) -> Review {
             .definition(name)
             .map(|(file, filter)| Source { file, filter })
     };
-    let mut bound = Vec::new();
+    let mut judged = Vec::new();
     for (file, binding) in bindings {
-        // Skipping a binding is safe only because a tainted file means a
-        // refusing diagnostic, so the whole input is refused below.
-        let tainted_tree = tainted.contains(&file)
-            || !tree_files(workspace, &binding.filterref.filter.value).is_disjoint(&tainted);
-        if tainted_tree {
+        let mut tree = tree_files(workspace, &binding.filterref.filter.value);
+        tree.insert(file);
+        let first_stage: Vec<Diagnostic> = diagnostics
+            .iter()
+            .filter(|diagnostic| policy.refuses(diagnostic) && tree.contains(&diagnostic.file()))
+            .cloned()
+            .collect();
+        let interface = binding.portdev.value.clone();
+        if !tree.is_disjoint(&tainted) {
+            judged.push(Judged {
+                interface,
+                bound: None,
+                refusing: first_stage,
+            });
             continue;
         }
         let result = instantiate_binding(binding, file, lookup);
-        diagnostics.extend(
-            result
-                .diagnostics
-                .iter()
-                .cloned()
-                .map(|diagnostic| suggest(workspace, diagnostic)),
-        );
+        let mut own: Vec<Diagnostic> = result
+            .diagnostics
+            .iter()
+            .cloned()
+            .map(|diagnostic| suggest(workspace, diagnostic))
+            .collect();
         let (chains, more) = translate(&result.instance, file, binding.portdev.span);
-        diagnostics.extend(more);
-        bound.push(Bound {
-            interface: binding.portdev.value.clone(),
-            chains,
-            record: Record::from_binding(binding),
+        own.extend(more);
+        let refusing: Vec<Diagnostic> = own
+            .iter()
+            .filter(|diagnostic| policy.refuses(diagnostic))
+            .cloned()
+            .collect();
+        diagnostics.extend(own);
+        judged.push(Judged {
+            interface,
+            bound: refusing.is_empty().then(|| Bound {
+                interface: binding.portdev.value.clone(),
+                chains,
+                record: Record::from_binding(binding),
+            }),
+            refusing,
         });
     }
+    sort(&mut diagnostics);
+    (diagnostics, judged)
+}
+
+/// Reviews everything `loaded` holds under `policy`: the input is refused
+/// as a whole when any diagnostic refuses it, wherever it is.
+pub fn review(loaded: &Loaded, policy: Policy) -> Review {
+    let (diagnostics, judged) = judge_each(loaded, policy);
     let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let n_widening = diagnostics
         .iter()
         .filter(|d| !d.is_error() && policy.refuses(d))
         .count();
-    if n_errors + n_widening > 0 {
-        bound.clear();
-    }
-    sort(&mut diagnostics);
+    let bound = if n_errors + n_widening > 0 {
+        Vec::new()
+    } else {
+        judged
+            .into_iter()
+            .filter_map(|judged| judged.bound)
+            .collect()
+    };
     Review {
         diagnostics,
         bound,

@@ -146,7 +146,11 @@ pub fn run(args: &Args) -> Outcome {
 /// and rules, sets, map elements and record, compared with the same port
 /// loaded into a scratch namespace. When the comparison cannot be made
 /// (nothing installed, no `unshare`), every port counts as changed.
-fn unchanged_ports(listing: &[Option<String>; 2], ports: &[Port], records: &[Record]) -> Vec<bool> {
+pub(crate) fn unchanged_ports(
+    listing: &[Option<String>; 2],
+    ports: &[Port],
+    records: &[Record],
+) -> Vec<bool> {
     let changed = vec![false; ports.len()];
     if listing.iter().any(Option::is_none) {
         return changed;

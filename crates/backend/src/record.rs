@@ -33,6 +33,8 @@ pub enum Source {
     Interface,
     /// A `bind` block of the text form.
     Text,
+    /// `nwf agent`, from a running domain's nwf metadata.
+    Agent,
 }
 
 impl Source {
@@ -42,6 +44,7 @@ impl Source {
             Source::Domain => "domain",
             Source::Interface => "interface",
             Source::Text => "nwf",
+            Source::Agent => "agent",
         }
     }
 
@@ -51,6 +54,7 @@ impl Source {
             Source::Domain,
             Source::Interface,
             Source::Text,
+            Source::Agent,
         ]
         .into_iter()
         .find(|source| source.as_str() == text)
