@@ -41,6 +41,8 @@ enum Command {
     Completions(cmd::completions::Args),
     Man(cmd::man::Args),
     Agent(agent::Args),
+    Adopt(agent::handover::AdoptArgs),
+    Release(agent::handover::ReleaseArgs),
 }
 
 /// How a command ended, mapped onto the process exit code.
@@ -71,6 +73,8 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd::completions::run(&args),
         Command::Man(args) => cmd::man::run(&args),
         Command::Agent(args) => agent::run(&args),
+        Command::Adopt(args) => agent::handover::adopt(&args),
+        Command::Release(args) => agent::handover::release(&args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

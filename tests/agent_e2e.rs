@@ -10,6 +10,8 @@
 //!    for byte (handles included), and the agent reconnects;
 //! 4. a filter file is edited: its interface is re-bound; a broken edit
 //!    changes nothing and is reported;
+//! 4. (b) a domain with libvirt's own `<filterref>` is libvirt's; `nwf
+//!    adopt` hands it to nwf and `nwf release` back, never leaving it open;
 //! 5. with the agent stopped the domain is destroyed and libvirtd restarts,
 //!    so a second domain gets the first one's tap name: when the agent
 //!    starts, that tap has the second domain's filter only, and the second
@@ -251,6 +253,88 @@ fn agent_follows_a_real_libvirt_host() {
     wait(&host, "the restored filter applied", 20, || {
         host.ruleset().contains("dport 80 ")
     });
+
+    // 4b. Switching over: a domain with libvirt's own <filterref> is
+    // filtered by libvirt's nwfilter driver, not by nwf; `nwf adopt` hands
+    // it to nwf (libvirt's rules go), `nwf release` back (they return).
+    let libvirt_filter = host.work.join("agent-libvirt.xml");
+    std::fs::write(&libvirt_filter, fixture("filters/agent-libvirt.xml")).expect("written");
+    std::fs::write(
+        host.work.join("filters/agent-libvirt.xml"),
+        fixture("filters/agent-libvirt.xml"),
+    )
+    .expect("written");
+    host.virsh(&["nwfilter-define", &libvirt_filter.display().to_string()])
+        .expect("libvirt knows agent-libvirt");
+    host.define("agent-c", &fixture("domain-c.xml"))
+        .expect("agent-c defined");
+    host.virsh(&["start", "agent-c"]).expect("agent-c starts");
+    let c = taps(&host, "agent-c")[0].clone();
+    let libvirts_chain = format!("chain libvirt-I-{c} ");
+    wait(&host, "libvirt's rules for agent-c", 20, || {
+        host.ruleset().contains(&libvirts_chain)
+    });
+    wait(&host, "the agent's pass over agent-c", 20, || {
+        said(&host, "agent-c: event: started") == 1
+    });
+    assert_eq!(
+        bound(&host),
+        both,
+        "nwf does not bind an interface libvirt filters"
+    );
+    let adopt = host.nwf(&["adopt", "--connect", &host.uri, "agent-c"]);
+    assert!(
+        adopt.status.success(),
+        "nwf adopt: {}",
+        namespace::stderr(&adopt)
+    );
+    let mut with_c = both.clone();
+    with_c.push((c.clone(), "agent-libvirt".into(), "agent-c".into()));
+    with_c.sort();
+    wait(&host, "libvirt's rules gone after nwf adopt", 20, || {
+        !host.ruleset().contains(&libvirts_chain)
+    });
+    assert_eq!(bound(&host), with_c, "nwf filters agent-c after nwf adopt");
+    assert!(
+        said(
+            &host,
+            &format!("agent-c/{c}: libvirt's nwfilter driver has rules on this interface too")
+        ) >= 1,
+        "the agent said that both filtered it for a moment: {}",
+        host.agent_log()
+    );
+    for flags in [&["dumpxml"][..], &["dumpxml", "--inactive"][..]] {
+        let xml = host
+            .virsh(&[flags, &["agent-c"][..]].concat())
+            .expect("dumpxml");
+        assert!(!xml.contains("<filterref"), "{xml}");
+        assert!(
+            xml.contains("urn:x-nwf:agent:1") && xml.contains("agent-libvirt"),
+            "{xml}"
+        );
+    }
+    let release = host.nwf(&["release", "--connect", &host.uri, "agent-c"]);
+    assert!(
+        release.status.success(),
+        "nwf release: {}",
+        namespace::stderr(&release)
+    );
+    wait(&host, "nwf's rules gone after nwf release", 20, || {
+        bound(&host) == both
+    });
+    assert!(
+        host.ruleset().contains(&libvirts_chain),
+        "libvirt filters agent-c again"
+    );
+    let xml = host
+        .virsh(&["dumpxml", "--inactive", "agent-c"])
+        .expect("dumpxml");
+    assert!(
+        xml.contains("<filterref filter='agent-libvirt'>") && !xml.contains("urn:x-nwf"),
+        "{xml}"
+    );
+    host.virsh(&["destroy", "agent-c"])
+        .expect("destroy agent-c");
 
     // 5. A stale binding and a recycled tap name.
     assert_eq!(host.stop_agent(), Some(0));

@@ -2,7 +2,9 @@
 //! equal to what the running ones need. See docs/agent.md.
 
 pub mod domain;
+pub mod handover;
 mod libvirt;
+mod metadata;
 pub mod reconcile;
 
 use std::collections::BTreeSet;

@@ -45,8 +45,12 @@ pub fn guest_files() -> Result<(PathBuf, PathBuf), String> {
             return Err(format!("{program} is missing (scripts/setup installs it)"));
         }
     }
-    if !Path::new(DRIVERS).join("libvirt_driver_qemu.so").exists() {
-        return Err("libvirt's qemu driver is missing (libvirt-daemon-driver-qemu)".into());
+    for driver in ["libvirt_driver_qemu.so", "libvirt_driver_nwfilter.so"] {
+        if !Path::new(DRIVERS).join(driver).exists() {
+            return Err(format!(
+                "libvirt's {driver} is missing (scripts/setup installs it)"
+            ));
+        }
     }
     Ok((kernel, busybox))
 }
@@ -73,12 +77,15 @@ impl Host {
         for dir in ["etc/nwfilter", "drivers", "sock", "filters"] {
             fs::create_dir_all(work.join(dir)).map_err(|error| format!("{dir}: {error}"))?;
         }
-        let driver = "libvirt_driver_qemu.so";
-        std::os::unix::fs::symlink(
-            Path::new(DRIVERS).join(driver),
-            work.join("drivers").join(driver),
-        )
-        .map_err(|error| format!("driver link: {error}"))?;
+        // The qemu driver, and libvirt's nwfilter driver for the domains
+        // that keep libvirt's own <filterref> (`nwf adopt` moves them).
+        for driver in ["libvirt_driver_qemu.so", "libvirt_driver_nwfilter.so"] {
+            std::os::unix::fs::symlink(
+                Path::new(DRIVERS).join(driver),
+                work.join("drivers").join(driver),
+            )
+            .map_err(|error| format!("driver link: {error}"))?;
+        }
         write(
             &work.join("etc/qemu.conf"),
             "user = \"root\"\ngroup = \"root\"\ndynamic_ownership = 0\nsecurity_driver = \"none\"\n\
@@ -258,6 +265,14 @@ exec sleep infinity
     /// `nft -a list ruleset` in the namespace: every table, with handles.
     pub fn ruleset(&self) -> String {
         run(self.command("nft").args(["-a", "list", "ruleset"])).unwrap_or_else(|error| error)
+    }
+
+    /// `nwf ARGS` in the host's namespaces.
+    pub fn nwf(&self, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_nwf"))
+            .args(args)
+            .output()
+            .expect("nwf runs")
     }
 
     /// `nwf status --output json`, parsed.
