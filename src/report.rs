@@ -129,6 +129,8 @@ pub struct Status {
     /// Both nwf tables exist.
     pub tables: bool,
     pub interfaces: Vec<InterfaceStatus>,
+    /// The interfaces libvirt's nwfilter driver has rules on, nwf's or not.
+    pub libvirt_filtered: Vec<String>,
 }
 
 /// One bound interface, as the kernel holds it.
@@ -147,6 +149,9 @@ pub struct InterfaceStatus {
     pub ip_addresses: Vec<String>,
     pub bridge_chains: Vec<String>,
     pub inet_chains: Vec<String>,
+    /// libvirt's own nwfilter chains on the same interface
+    /// (`family table chain`): libvirt's driver filters it too.
+    pub libvirt_chains: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

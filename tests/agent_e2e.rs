@@ -295,6 +295,7 @@ fn agent_follows_a_real_libvirt_host() {
         !host.ruleset().contains(&libvirts_chain)
     });
     assert_eq!(bound(&host), with_c, "nwf filters agent-c after nwf adopt");
+    assert_eq!(host.status()["libvirt_filtered"], serde_json::json!([]));
     assert!(
         said(
             &host,

@@ -32,7 +32,9 @@ fn scratch() -> PathBuf {
 }
 
 /// The `nwf` binary, run in `tests/cli/` with a controlled environment:
-/// no colour, no libvirt filter directory, an empty cache and home.
+/// no colour, no libvirt filter directory, an empty cache and home, and no
+/// `nft` (a case that needs the kernel's answer sets `NWF_NFT` itself), so
+/// that the host's ruleset never shows in a snapshot.
 fn nwf() -> Command {
     let home = scratch().join("home");
     std::fs::create_dir_all(&home).expect("scratch home");
@@ -41,6 +43,7 @@ fn nwf() -> Command {
         .current_dir(cli_dir())
         .env("NO_COLOR", "1")
         .env("NWF_SYSTEM_FILTER_DIR", "")
+        .env("NWF_NFT", "/nonexistent/nft")
         .env("HOME", &home)
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_CONFIG_HOME", home.join(".config"));

@@ -64,9 +64,33 @@ pub fn run(args: &Args) -> Outcome {
             eprintln!("nwf apply would refuse this: {}", review.refusal());
         }
     }
+    warn_libvirt_filtered(&loaded);
     if review.is_refused() {
         Outcome::Findings
     } else {
         Outcome::Clean
+    }
+}
+
+/// Says which bound interfaces libvirt's own nwfilter driver has rules on
+/// (read from the live ruleset; nothing when it cannot be read): `apply`
+/// would make both filter them. A note on the machine's state, not on the
+/// files: it does not change the exit status.
+fn warn_libvirt_filtered(loaded: &sources::Loaded) {
+    let foreign = crate::libvirt_rules::live();
+    if foreign.is_empty() {
+        return;
+    }
+    for &file in &loaded.given {
+        for binding in loaded.workspace.file(file).document().bindings() {
+            let port = &binding.portdev.value;
+            if let Some(chains) = foreign.get(port) {
+                eprintln!(
+                    "nwf check: note: {port}: libvirt's nwfilter driver has rules on this interface ({}); \
+                     applying this binding would make both filter it (see `nwf adopt`)",
+                    chains.join(", ")
+                );
+            }
+        }
     }
 }

@@ -8,13 +8,17 @@ use crate::{Outcome, nft};
 
 /// Show the interfaces nwf filters: port id, and what the binding said.
 ///
-/// Reads nwf's two tables back from the kernel (`nft -j list table`), and
-/// nothing else: for each interface its port id, where the binding came
-/// from (a domain XML with the domain's name and UUID, a <filterbinding>,
-/// or a .nwf `bind`), the guest's MAC, the filter, its parameters, the IP
-/// addresses in use (the values of IP and IPV6) and its chains. The binding
-/// is remembered in the kernel when `apply` or `bind` installs it; an
-/// interface installed by an older nwf shows its port and chains only.
+/// Reads nwf's two tables back from the kernel (`nft -j list table`) and
+/// the names of the ruleset's chains, and nothing else: for each interface
+/// its port id, where the binding came from (a domain XML with the
+/// domain's name and UUID, a <filterbinding>, a .nwf `bind`, or `nwf
+/// agent`), the guest's MAC, the filter, its parameters, the IP
+/// addresses in use (the values of IP and IPV6) and its chains; and which
+/// interfaces libvirt's own nwfilter driver has rules on (chains named
+/// libvirt-I-IF, FI-IF, ... in the ruleset), with a line on each interface
+/// both filter. The binding is remembered in the kernel when `apply`,
+/// `bind` or the agent installs it; an interface installed by an older nwf
+/// shows its port and chains only.
 ///
 /// Exit status:
 ///   0  shown (also when nothing is installed)
@@ -40,14 +44,20 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Failure;
         }
     };
+    let foreign = crate::libvirt_rules::live();
     let status = report::Status {
         tables: state.installed.tables,
         interfaces: state
             .ports
             .iter()
             .filter(|(_, port)| port.id != 0)
-            .map(|(name, port)| interface_status(name, port))
+            .map(|(name, port)| {
+                let mut status = interface_status(name, port);
+                status.libvirt_chains = foreign.get(name).cloned().unwrap_or_default();
+                status
+            })
             .collect(),
+        libvirt_filtered: foreign.keys().cloned().collect(),
     };
     match args.output {
         Output::Json => report::print_json(&status),
@@ -91,6 +101,7 @@ fn interface_status(name: &str, port: &InstalledPort) -> report::InterfaceStatus
             .unwrap_or_default(),
         bridge_chains: names(&port.bridge_chains),
         inet_chains: names(&port.inet_chains),
+        libvirt_chains: Vec::new(),
     }
 }
 
@@ -136,6 +147,21 @@ fn print_text(status: &report::Status) {
                 interface.bridge_chains.len(),
                 interface.inet_chains.len()
             ),
+        );
+        if !interface.libvirt_chains.is_empty() {
+            field(
+                "libvirt",
+                format!(
+                    "libvirt's nwfilter driver filters it too: {}",
+                    interface.libvirt_chains.join(", ")
+                ),
+            );
+        }
+    }
+    if !status.libvirt_filtered.is_empty() {
+        println!(
+            "libvirt's nwfilter driver filters: {}",
+            status.libvirt_filtered.join(", ")
         );
     }
 }
