@@ -128,7 +128,18 @@ fn parse_tree(xml: &str) -> Result<Element, String> {
             }
             Event::Text(text) => {
                 let text = text.decode().map_err(|error| error.to_string())?;
-                stack.last_mut().expect("root").text.push_str(text.trim());
+                stack.last_mut().expect("root").text.push_str(&text);
+            }
+            Event::GeneralRef(reference) => {
+                let resolved = if let Some(char) = reference.resolve_char_ref().map_err(|error| error.to_string())? {
+                    char.to_string()
+                } else {
+                    let name = reference.decode().map_err(|error| error.to_string())?;
+                    quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| format!("unknown entity &{name};"))?
+                        .to_string()
+                };
+                stack.last_mut().expect("root").text.push_str(&resolved);
             }
             Event::Eof => break,
             _ => {}
@@ -193,7 +204,7 @@ pub fn read(xml: &str) -> Result<DomainView, String> {
     }
     let text = |element: Option<&Element>| {
         element
-            .map(|element| element.text.clone())
+            .map(|element| element.text.trim().to_string())
             .unwrap_or_default()
     };
     let mut view = DomainView {
@@ -399,5 +410,63 @@ impl DomainView {
         }
         xml.push_str("</filterbinding>\n");
         xml
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::path::Path;
+
+    /// Each `tests/agent/domains/*.xml` read as the agent reads a live
+    /// domain, with the `<filterbinding>` it makes for each interface.
+    #[test]
+    fn domain_cases() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agent/domains");
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .expect("tests/agent/domains exists")
+            .map(|entry| entry.expect("readable").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "xml"))
+            .collect();
+        cases.sort();
+        assert!(cases.len() >= 5, "too few cases in {}", dir.display());
+        for case in cases {
+            let name = case.file_stem().expect("a name").to_string_lossy().into_owned();
+            let xml = std::fs::read_to_string(&case).expect("UTF-8");
+            let mut out = String::new();
+            match super::read(&xml) {
+                Err(message) => {
+                    let _ = writeln!(out, "error: {message}");
+                }
+                Ok(view) => {
+                    let _ = writeln!(out, "domain {:?} uuid {:?}", view.name, view.uuid);
+                    for wanted in &view.wanted {
+                        let _ = writeln!(
+                            out,
+                            "wanted {} mac {} filter {} (libvirt's filterref: {:?})",
+                            wanted.portdev, wanted.mac, wanted.filter, wanted.libvirt_filter
+                        );
+                        out.push_str(&view.binding_xml(wanted));
+                    }
+                    for (dev, filter) in &view.libvirt_filtered {
+                        let _ = writeln!(out, "libvirt's: {dev} filter {filter}");
+                    }
+                    for problem in &view.problems {
+                        let _ = writeln!(
+                            out,
+                            "problem at {:?} (mac {:?}): {}",
+                            problem.portdev, problem.mac, problem.message
+                        );
+                    }
+                }
+            }
+            insta::with_settings!({
+                snapshot_path => dir.join("snapshots"),
+                prepend_module_to_snapshot => false,
+                input_file => &case,
+            }, {
+                insta::assert_snapshot!(name, out);
+            });
+        }
     }
 }
