@@ -6,6 +6,7 @@ mod agent;
 mod cmd;
 mod files;
 mod front_end;
+mod learning;
 mod libvirt_rules;
 mod nft;
 mod render;

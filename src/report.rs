@@ -133,6 +133,21 @@ pub struct Status {
     pub libvirt_filtered: Vec<String>,
 }
 
+/// How an interface learns its IPv4 addresses, and what it learned.
+#[derive(Clone, Debug, Serialize)]
+pub struct LearningStatus {
+    /// `any` or `dhcp`.
+    pub mode: String,
+    pub addresses: Vec<LearnedAddress>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LearnedAddress {
+    pub address: String,
+    /// When the DHCP lease ends (Unix seconds); `null` for `any`.
+    pub expires: Option<u64>,
+}
+
 /// One bound interface, as the kernel holds it.
 #[derive(Clone, Debug, Serialize)]
 pub struct InterfaceStatus {
@@ -149,6 +164,8 @@ pub struct InterfaceStatus {
     pub ip_addresses: Vec<String>,
     pub bridge_chains: Vec<String>,
     pub inet_chains: Vec<String>,
+    /// IP address learning: the mode and what was learned.
+    pub learning: Option<LearningStatus>,
     /// libvirt's own nwfilter chains on the same interface
     /// (`family table chain`): libvirt's driver filters it too.
     pub libvirt_chains: Vec<String>,

@@ -18,11 +18,12 @@
 use std::collections::HashSet;
 
 use nwf_backend::instantiate::{Source, duplicate_interfaces, instantiate_binding};
-use nwf_backend::record::Record;
+use nwf_backend::record::{Learning, Record};
 use nwf_backend::translate::{PortChains, translate};
 use nwf_syntax::workspace::{TreeNode, TreeNodeKind};
 use nwf_syntax::{Code, Diagnostic, FileId, Workspace};
 
+use crate::learning;
 use crate::sources::Loaded;
 
 /// What a command refuses.
@@ -90,6 +91,10 @@ impl Review {
     }
 }
 
+/// What interfaces that learn their address learned already, asked per
+/// binding: each address with when its lease ends.
+pub type Learned<'a> = dyn Fn(&nwf_syntax::ir::Binding) -> Vec<(String, Option<u64>)> + 'a;
+
 /// One binding of the given files, judged on its own.
 pub struct Judged {
     pub interface: String,
@@ -104,7 +109,15 @@ pub struct Judged {
 /// Every diagnostic of the loaded input and each given binding judged on
 /// its own: what `review` decides for all, and what a long-running agent
 /// needs to act on the good bindings while it holds the broken ones back.
-pub fn judge_each(loaded: &Loaded, policy: Policy) -> (Vec<Diagnostic>, Vec<Judged>) {
+///
+/// `learned` gives, for an interface whose binding is bound by IP address
+/// learning, the addresses learned so far (with their expiry); none means
+/// the interface is still learning (see [`crate::learning`]).
+pub fn judge_each(
+    loaded: &Loaded,
+    policy: Policy,
+    learned: &Learned<'_>,
+) -> (Vec<Diagnostic>, Vec<Judged>) {
     let workspace = &loaded.workspace;
     let bindings: Vec<(FileId, &nwf_syntax::ir::Binding)> = loaded
         .given
@@ -149,15 +162,46 @@ pub fn judge_each(loaded: &Loaded, policy: Policy) -> (Vec<Diagnostic>, Vec<Judg
             });
             continue;
         }
-        let result = instantiate_binding(binding, file, lookup);
+        let mut result = instantiate_binding(binding, file, lookup);
+        let mode = learning::Mode::of(binding);
+        let mut learning = None;
+        if mode != learning::Mode::None
+            && binding.filterref.values("IP").next().is_none()
+            && learning::only_ip_missing(&result.diagnostics)
+        {
+            let addresses = learned(binding);
+            let effective = if addresses.is_empty() {
+                learning::learning_binding(binding, mode)
+            } else {
+                let values: Vec<String> = addresses
+                    .iter()
+                    .map(|(address, _)| address.clone())
+                    .collect();
+                learning::with_addresses(binding, &values)
+            };
+            result = instantiate_binding(&effective, file, lookup);
+            learning = Some(Learning {
+                mode: mode.as_str().to_owned(),
+                addresses,
+            });
+        }
         let mut own: Vec<Diagnostic> = result
             .diagnostics
             .iter()
             .cloned()
             .map(|diagnostic| suggest(workspace, diagnostic))
             .collect();
-        let (chains, more) = translate(&result.instance, file, binding.portdev.span);
+        let (mut chains, more) = translate(&result.instance, file, binding.portdev.span);
         own.extend(more);
+        if let Some(learning) = &learning {
+            let mac = binding.mac.as_ref().map(|mac| mac.value.to_string());
+            learning::add_log_rules(
+                &mut chains,
+                mode,
+                learning.addresses.is_empty(),
+                mac.as_deref(),
+            );
+        }
         let refusing: Vec<Diagnostic> = own
             .iter()
             .filter(|diagnostic| policy.refuses(diagnostic))
@@ -169,7 +213,10 @@ pub fn judge_each(loaded: &Loaded, policy: Policy) -> (Vec<Diagnostic>, Vec<Judg
             bound: refusing.is_empty().then(|| Bound {
                 interface: binding.portdev.value.clone(),
                 chains,
-                record: Record::from_binding(binding),
+                record: Record {
+                    learning,
+                    ..Record::from_binding(binding)
+                },
             }),
             refusing,
         });
@@ -181,7 +228,13 @@ pub fn judge_each(loaded: &Loaded, policy: Policy) -> (Vec<Diagnostic>, Vec<Judg
 /// Reviews everything `loaded` holds under `policy`: the input is refused
 /// as a whole when any diagnostic refuses it, wherever it is.
 pub fn review(loaded: &Loaded, policy: Policy) -> Review {
-    let (diagnostics, judged) = judge_each(loaded, policy);
+    review_learned(loaded, policy, &|_| Vec::new())
+}
+
+/// [`review`], with the addresses interfaces that learn theirs learned
+/// already (see [`judge_each`]).
+pub fn review_learned(loaded: &Loaded, policy: Policy, learned: &Learned<'_>) -> Review {
+    let (diagnostics, judged) = judge_each(loaded, policy, learned);
     let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let n_widening = diagnostics
         .iter()

@@ -22,6 +22,7 @@
 //! test says it is skipped, and fails when `CI=true`.
 
 #[path = "agent/host.rs"]
+#[allow(dead_code)] // each suite uses part of the host
 mod host;
 #[path = "support/namespace.rs"]
 #[allow(dead_code)]
@@ -110,7 +111,7 @@ fn agent_follows_a_real_libvirt_host() {
             return;
         }
     };
-    let mut host = Host::new(kernel, &busybox).expect("the test host starts");
+    let mut host = Host::new("e2e", kernel, &busybox).expect("the test host starts");
     host.start_libvirtd().expect("libvirtd starts");
     std::fs::write(
         host.work.join("filters/agent-web.xml"),

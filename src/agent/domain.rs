@@ -131,7 +131,10 @@ fn parse_tree(xml: &str) -> Result<Element, String> {
                 stack.last_mut().expect("root").text.push_str(&text);
             }
             Event::GeneralRef(reference) => {
-                let resolved = if let Some(char) = reference.resolve_char_ref().map_err(|error| error.to_string())? {
+                let resolved = if let Some(char) = reference
+                    .resolve_char_ref()
+                    .map_err(|error| error.to_string())?
+                {
                     char.to_string()
                 } else {
                     let name = reference.decode().map_err(|error| error.to_string())?;
@@ -383,13 +386,24 @@ impl DomainView {
     pub fn binding_xml(&self, wanted: &Wanted) -> String {
         use std::fmt::Write as _;
         let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
-        let mut xml = format!(
-            "<filterbinding>\n  <owner>\n    <name>{}</name>\n    <uuid>{}</uuid>\n  </owner>\n  \
-             <portdev name='{}'/>\n",
-            escape(&self.name),
-            escape(&self.uuid),
-            escape(&wanted.portdev),
-        );
+        // Without an owner (an interface bound by hand, re-bound by the
+        // agent when it learns an address) the form is libvirt's
+        // <interface> device XML, which needs none.
+        let owned = !self.uuid.is_empty();
+        let mut xml = if owned {
+            format!(
+                "<filterbinding>\n  <owner>\n    <name>{}</name>\n    <uuid>{}</uuid>\n  </owner>\n  \
+                 <portdev name='{}'/>\n",
+                escape(&self.name),
+                escape(&self.uuid),
+                escape(&wanted.portdev)
+            )
+        } else {
+            format!(
+                "<interface type='ethernet'>\n  <target dev='{}'/>\n",
+                escape(&wanted.portdev)
+            )
+        };
         if !wanted.mac.is_empty() {
             let _ = writeln!(xml, "  <mac address='{}'/>", escape(&wanted.mac));
         }
@@ -408,7 +422,11 @@ impl DomainView {
             }
             xml.push_str("  </filterref>\n");
         }
-        xml.push_str("</filterbinding>\n");
+        xml.push_str(if owned {
+            "</filterbinding>\n"
+        } else {
+            "</interface>\n"
+        });
         xml
     }
 }
@@ -431,7 +449,11 @@ mod tests {
         cases.sort();
         assert!(cases.len() >= 5, "too few cases in {}", dir.display());
         for case in cases {
-            let name = case.file_stem().expect("a name").to_string_lossy().into_owned();
+            let name = case
+                .file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
             let xml = std::fs::read_to_string(&case).expect("UTF-8");
             let mut out = String::new();
             match super::read(&xml) {

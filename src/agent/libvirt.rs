@@ -33,6 +33,11 @@ pub enum Message {
     Closed(String),
     /// A filter file changed.
     Files(Vec<std::path::PathBuf>),
+    /// A packet the kernel copied for IP address learning.
+    Learned {
+        interface: String,
+        lesson: super::learner::Lesson,
+    },
     /// Stop (SIGTERM, SIGINT).
     Stop,
 }

@@ -3,6 +3,9 @@
 
 pub mod domain;
 pub mod handover;
+mod learned;
+pub use learned::{in_kernel as learned_in_kernel, now as learned_now};
+mod learner;
 mod libvirt;
 mod metadata;
 pub mod reconcile;
@@ -90,6 +93,11 @@ pub fn run(args: &Args) -> Outcome {
             }
         };
     }
+    // IP address learning: without it, interfaces that learn stay in
+    // their learning filter (closed), and the log says why.
+    if let Err(message) = learner::spawn(sender.clone()) {
+        eprintln!("nwf agent: IP address learning is off: {message}");
+    }
     if let Err(message) = watch_signals(sender.clone()) {
         eprintln!("nwf agent: {message}");
         return Outcome::Failure;
@@ -146,8 +154,27 @@ fn follow(
     receiver: &Receiver<Message>,
 ) -> Ended {
     loop {
-        let Ok(first) = receiver.recv() else {
-            return Ended::Stop;
+        // Wait for a message, or until the next DHCP lease ends.
+        let first = match learned::next_expiry() {
+            Some(expiry) => {
+                // At least a second, so that a lease whose end cannot be
+                // applied (a refused filter) is not retried in a loop.
+                let wait = Duration::from_secs(expiry.saturating_sub(learned::now()).max(1));
+                match receiver.recv_timeout(wait) {
+                    Ok(message) => message,
+                    Err(RecvTimeoutError::Timeout) => {
+                        if let Err(message) = learned::expire(reconciler) {
+                            eprintln!("nwf agent: ending leases: {message}");
+                        }
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return Ended::Stop,
+                }
+            }
+            None => match receiver.recv() {
+                Ok(message) => message,
+                Err(_) => return Ended::Stop,
+            },
         };
         // Gather the burst: a start brings lifecycle and device events.
         let mut domains = BTreeSet::new();
@@ -161,6 +188,11 @@ fn follow(
                 Message::Domain { uuid, name, what } => {
                     eprintln!("nwf agent: {name}: event: {what}");
                     domains.insert(uuid);
+                }
+                Message::Learned { interface, lesson } => {
+                    if let Err(message) = learned::learn(reconciler, &interface, &lesson) {
+                        eprintln!("nwf agent: {interface}: learning: {message}");
+                    }
                 }
                 Message::Files(paths) => {
                     for path in paths {

@@ -66,10 +66,10 @@ pub struct Summary {
 }
 
 /// One interface to bind, after judging.
-struct Planned {
-    label: String,
-    port: Port,
-    record: Record,
+pub(super) struct Planned {
+    pub(super) label: String,
+    pub(super) port: Port,
+    pub(super) record: Record,
 }
 
 impl Reconciler {
@@ -112,7 +112,10 @@ impl Reconciler {
                 labels.insert(wanted.portdev.clone(), label(view, &wanted.portdev));
             }
         }
-        let (diagnostics, judged) = verdict::judge_each(&loaded, self.policy);
+        let now = super::learned::now();
+        let (diagnostics, judged) = verdict::judge_each(&loaded, self.policy, &|binding| {
+            super::learned::in_kernel(&state, binding, now)
+        });
         self.print_filter_diagnostics(&loaded.workspace, &diagnostics);
 
         let mut summary = Summary::default();
@@ -199,46 +202,7 @@ impl Reconciler {
                 summary.unchanged += 1;
                 continue;
             }
-            let interface = planned
-                .port
-                .chains
-                .interface
-                .as_ref()
-                .map_or("", |name| name.as_str());
-            let previous = state.ports.get(interface);
-            let script = plan::bind_script_recorded(
-                &state.installed,
-                previous,
-                &planned.port,
-                Some(&planned.record),
-            );
-            match nft::run_script(&[], &script) {
-                Ok(output) if output.status.success() => {
-                    eprintln!(
-                        "nwf agent: {}: {} {} (port {})",
-                        planned.label,
-                        if previous.is_some() {
-                            "re-bound to"
-                        } else {
-                            "bound to"
-                        },
-                        planned.record.filter,
-                        planned.port.id
-                    );
-                    state.installed.tables = true;
-                    state.installed.used_ids.insert(planned.port.id);
-                    summary.changed += 1;
-                }
-                Ok(output) => {
-                    eprintln!(
-                        "nwf agent: {}: nft refused the rules, the interface is unchanged: {}",
-                        planned.label,
-                        String::from_utf8_lossy(&output.stderr).trim()
-                    );
-                    summary.failed += 1;
-                }
-                Err(message) => return Err(message),
-            }
+            bind_planned(&mut state, planned, &mut summary)?;
         }
 
         // Unbind what no running domain needs.
@@ -373,7 +337,7 @@ impl Reconciler {
             );
             loaded.given.push(file);
         }
-        let (_, judged) = verdict::judge_each(&loaded, Policy::default());
+        let (_, judged) = verdict::judge_each(&loaded, Policy::default(), &|_| Vec::new());
         let mut planned = Vec::new();
         for judged in judged {
             let label = labels.get(&judged.interface).cloned().unwrap_or_default();
@@ -444,6 +408,74 @@ impl Reconciler {
     }
 }
 
+/// Binds one planned port in a transaction of its own; `Ok(false)` when
+/// nft refused it (the interface is unchanged, and the log says so).
+pub(super) fn bind_planned(
+    state: &mut InstalledState,
+    planned: &Planned,
+    summary: &mut Summary,
+) -> Result<bool, String> {
+    let interface = planned
+        .port
+        .chains
+        .interface
+        .as_ref()
+        .map_or("", |name| name.as_str());
+    let previous = state.ports.get(interface);
+    let script = plan::bind_script_recorded(
+        &state.installed,
+        previous,
+        &planned.port,
+        Some(&planned.record),
+    );
+    let output = nft::run_script(&[], &script)?;
+    if !output.status.success() {
+        eprintln!(
+            "nwf agent: {}: nft refused the rules, the interface is unchanged: {}",
+            planned.label,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        summary.failed += 1;
+        return Ok(false);
+    }
+    let learned = planned
+        .record
+        .learning
+        .as_ref()
+        .map(|learning| {
+            if learning.addresses.is_empty() {
+                format!(", learning its address ({})", learning.mode)
+            } else {
+                let addresses: Vec<&str> = learning
+                    .addresses
+                    .iter()
+                    .map(|(address, _)| address.as_str())
+                    .collect();
+                format!(
+                    ", with the learned address {} ({})",
+                    addresses.join(", "),
+                    learning.mode
+                )
+            }
+        })
+        .unwrap_or_default();
+    eprintln!(
+        "nwf agent: {}: {} {} (port {}){learned}",
+        planned.label,
+        if previous.is_some() {
+            "re-bound to"
+        } else {
+            "bound to"
+        },
+        planned.record.filter,
+        planned.port.id
+    );
+    state.installed.tables = true;
+    state.installed.used_ids.insert(planned.port.id);
+    summary.changed += 1;
+    Ok(true)
+}
+
 /// The domain that wants an interface, for its quarantine binding.
 pub struct Owner {
     name: String,
@@ -472,12 +504,16 @@ fn owner_of(views: &[DomainView], interface: &str) -> Owner {
 }
 
 /// `vm1/vnet0`, the prefix of every log line about an interface.
-fn label(view: &DomainView, portdev: &str) -> String {
-    format!("{}/{portdev}", view.name)
+pub(super) fn label(view: &DomainView, portdev: &str) -> String {
+    if view.name.is_empty() {
+        portdev.to_owned()
+    } else {
+        format!("{}/{portdev}", view.name)
+    }
 }
 
 /// The name a domain's generated binding has in diagnostics.
-fn binding_path(view: &DomainView, wanted: &Wanted) -> PathBuf {
+pub(super) fn binding_path(view: &DomainView, wanted: &Wanted) -> PathBuf {
     PathBuf::from(format!(
         "<domain {} interface {}>",
         view.name, wanted.portdev
@@ -490,7 +526,7 @@ fn is_binding_path(path: &Path) -> bool {
 
 /// The port of a judged binding: its id (kept, or the first free one) and
 /// its record, marked as the agent's.
-fn plan_port(
+pub(super) fn plan_port(
     state: &InstalledState,
     used: &mut BTreeSet<u16>,
     label: String,

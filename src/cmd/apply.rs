@@ -92,7 +92,17 @@ pub(crate) fn load_and_review(
             return None;
         }
     };
-    let review = verdict::review(&loaded, args.policy());
+    // What interfaces that learn their address learned already stays, while
+    // they stay bound to the same filter for the same guest (so a second
+    // `apply` or `bind` of the same input changes nothing).
+    let installed = nft::installed().ok();
+    let now = crate::agent::learned_now();
+    let review = verdict::review_learned(&loaded, args.policy(), &|binding| {
+        installed
+            .as_ref()
+            .map(|state| crate::agent::learned_in_kernel(state, binding, now))
+            .unwrap_or_default()
+    });
     let shown: Vec<Diagnostic> = review
         .diagnostics
         .iter()

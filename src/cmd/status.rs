@@ -101,6 +101,19 @@ fn interface_status(name: &str, port: &InstalledPort) -> report::InterfaceStatus
             .unwrap_or_default(),
         bridge_chains: names(&port.bridge_chains),
         inet_chains: names(&port.inet_chains),
+        learning: record
+            .and_then(|record| record.learning.as_ref())
+            .map(|learning| report::LearningStatus {
+                mode: learning.mode.clone(),
+                addresses: learning
+                    .addresses
+                    .iter()
+                    .map(|(address, expires)| report::LearnedAddress {
+                        address: address.clone(),
+                        expires: *expires,
+                    })
+                    .collect(),
+            }),
         libvirt_chains: Vec::new(),
     }
 }
@@ -140,6 +153,23 @@ fn print_text(status: &report::Status) {
         if !interface.ip_addresses.is_empty() {
             field("ip", interface.ip_addresses.join(", "));
         }
+        if let Some(learning) = &interface.learning {
+            if learning.addresses.is_empty() {
+                field(
+                    "learning",
+                    format!("{} (waiting for the guest's address)", learning.mode),
+                );
+            }
+            for address in &learning.addresses {
+                let expires = address.expires.map_or_else(String::new, |expires| {
+                    format!(", lease ends in {} s", expires.saturating_sub(now()))
+                });
+                field(
+                    "learned",
+                    format!("{} ({}{expires})", address.address, learning.mode),
+                );
+            }
+        }
         field(
             "chains",
             format!(
@@ -164,4 +194,10 @@ fn print_text(status: &report::Status) {
             status.libvirt_filtered.join(", ")
         );
     }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }

@@ -64,15 +64,22 @@ pub struct Host {
     pub uri: String,
     pub kernel: PathBuf,
     pub initrd: PathBuf,
+    /// The network namespaces of veth guests, deleted on drop.
+    guests: Vec<String>,
+    /// Other processes of the test (DHCP servers and clients), stopped on
+    /// drop.
+    processes: Vec<Child>,
 }
 
 impl Host {
     /// The namespaces, the bridge `br0`, the configuration; no daemon yet.
-    pub fn new(kernel: PathBuf, busybox: &Path) -> Result<Host, String> {
-        let netns = format!("nwf-agent-{}", std::process::id());
+    /// `name` tells the hosts of one test process apart.
+    pub fn new(name: &str, kernel: PathBuf, busybox: &Path) -> Result<Host, String> {
+        let id = format!("{}-{name}", std::process::id());
+        let netns = format!("nwf-agent-{id}");
         let work = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target/agent-e2e")
-            .join(std::process::id().to_string());
+            .join(&id);
         let _ = fs::remove_dir_all(&work);
         for dir in ["etc/nwfilter", "drivers", "sock", "filters"] {
             fs::create_dir_all(work.join(dir)).map_err(|error| format!("{dir}: {error}"))?;
@@ -169,6 +176,8 @@ exec sleep infinity
             uri,
             kernel,
             initrd,
+            guests: Vec::new(),
+            processes: Vec::new(),
         };
         let ready = host.work.join("ready");
         wait_until(Duration::from_secs(10), || ready.exists()).map_err(|()| {
@@ -310,6 +319,58 @@ exec sleep infinity
             .map(drop)
     }
 
+    /// A guest of veth: namespace `NAME` (its end `eth0`, with `mac`) and
+    /// the host's end `host_end` on `br0`, up.
+    pub fn veth_guest(&mut self, name: &str, host_end: &str, mac: &str) -> Result<String, String> {
+        let netns = format!("{}-{name}", self.netns);
+        run(Command::new("ip").args(["netns", "add", &netns]))?;
+        self.guests.push(netns.clone());
+        let pid = self.holder.id().to_string();
+        run(Command::new("ip").args([
+            "link", "add", host_end, "netns", &pid, "type", "veth", "peer", "name", "eth0",
+            "netns", &netns,
+        ]))?;
+        for args in [
+            vec!["link", "set", host_end, "master", "br0"],
+            vec!["link", "set", host_end, "up"],
+        ] {
+            run(self.command("ip").args(&args))?;
+        }
+        for args in [
+            vec!["link", "set", "eth0", "address", mac],
+            vec!["link", "set", "eth0", "up"],
+            vec!["link", "set", "lo", "up"],
+        ] {
+            run(Command::new("ip")
+                .args(["netns", "exec", &netns, "ip"])
+                .args(&args))?;
+        }
+        Ok(netns)
+    }
+
+    /// Starts `command` in the background, its output in `WORK/LOG`; it is
+    /// stopped by its PID when the host drops, or by [`Host::stop_process`]
+    /// with the number this returns.
+    pub fn spawn(&mut self, mut command: Command, log: &str) -> Result<usize, String> {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file(&self.work.join(log))?)
+            .stderr(file(&self.work.join(format!("{log}.err")))?)
+            .spawn()
+            .map_err(|error| format!("{command:?}: {error}"))?;
+        self.processes.push(child);
+        Ok(self.processes.len() - 1)
+    }
+
+    /// Stops a process of [`Host::spawn`] by its PID (once).
+    pub fn stop_process(&mut self, number: usize) {
+        let child = std::mem::replace(
+            &mut self.processes[number],
+            Command::new("true").spawn().expect("true runs"),
+        );
+        stop(child);
+    }
+
     pub fn console(&self, name: &str) -> PathBuf {
         self.work.join(format!("{name}.console"))
     }
@@ -329,6 +390,12 @@ impl Drop for Host {
             }
         }
         self.stop_libvirtd();
+        for child in self.processes.drain(..) {
+            stop(child);
+        }
+        for guest in &self.guests {
+            let _ = Command::new("ip").args(["netns", "del", guest]).output();
+        }
         let _ = self.holder.kill();
         let _ = self.holder.wait();
         let _ = Command::new("ip")

@@ -229,6 +229,12 @@ pub enum Statement {
     /// `add @SET { KEY ct count over N }`: true while KEY has more than N
     /// tracked connections (iptables' `connlimit`, per source address).
     CountOver { set: Name, key: Expr, over: u32 },
+    /// `limit rate N/second burst B packets`: true for at most N packets a
+    /// second after a burst of B, so that a guest cannot flood what follows.
+    LimitPerSecond { rate: u32, burst: u32 },
+    /// `log prefix "PREFIX" group G`: a copy of the packet to user space
+    /// (`nfnetlink_log`), where the agent learns addresses from it.
+    LogGroup { prefix: String, group: u16 },
 }
 
 /// `LEFT [!=] RIGHT`.
@@ -514,6 +520,12 @@ impl Display for Statement {
             Statement::VerdictMap { key, map } => write!(f, "{key} vmap @{map}"),
             Statement::CountOver { set, key, over } => {
                 write!(f, "add @{set} {{ {key} ct count over {over} }}")
+            }
+            Statement::LimitPerSecond { rate, burst } => {
+                write!(f, "limit rate {rate}/second burst {burst} packets")
+            }
+            Statement::LogGroup { prefix, group } => {
+                write!(f, "log prefix \"{prefix}\" group {group}")
             }
         }
     }

@@ -71,6 +71,19 @@ pub struct Record {
     pub filter: String,
     /// The filter parameters, in source order; a list is one pair per value.
     pub parameters: Vec<(String, String)>,
+    /// IP address learning (`CTRL_IP_LEARNING` `any` or `dhcp`, for a
+    /// binding that gives no `IP`): the mode, and what was learned.
+    pub learning: Option<Learning>,
+}
+
+/// How an interface's IPv4 addresses are learned, and what was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Learning {
+    /// `any` or `dhcp`.
+    pub mode: String,
+    /// The learned addresses, each with when it expires (Unix seconds; a
+    /// DHCP lease) or `None` (learned from traffic: kept while bound).
+    pub addresses: Vec<(String, Option<u64>)>,
 }
 
 impl Record {
@@ -94,6 +107,7 @@ impl Record {
                 .iter()
                 .map(|param| (param.name.value.clone(), param.value.value.clone()))
                 .collect(),
+            learning: None,
         }
     }
 
@@ -121,6 +135,21 @@ impl Record {
         for (name, value) in &self.parameters {
             pairs.push((format!("${name}"), value));
         }
+        let learned: Vec<String> = self
+            .learning
+            .iter()
+            .flat_map(|learning| &learning.addresses)
+            .map(|(address, expiry)| match expiry {
+                Some(expiry) => format!("{address}@{expiry}"),
+                None => address.clone(),
+            })
+            .collect();
+        if let Some(learning) = &self.learning {
+            pairs.push(("learn".to_owned(), &learning.mode));
+        }
+        for address in &learned {
+            pairs.push(("learned".to_owned(), address));
+        }
         pairs
             .iter()
             .map(|(key, value)| format!("{}={}", escape(key), escape(value)))
@@ -141,6 +170,7 @@ impl Record {
             mac: None,
             filter: String::new(),
             parameters: Vec::new(),
+            learning: None,
         };
         let mut has_filter = false;
         for pair in text.split('&') {
@@ -154,6 +184,21 @@ impl Record {
                 "filter" => {
                     record.filter = value;
                     has_filter = true;
+                }
+                "learn" => {
+                    record.learning = Some(Learning {
+                        mode: value,
+                        addresses: Vec::new(),
+                    });
+                }
+                "learned" => {
+                    let (address, expiry) = match value.split_once('@') {
+                        Some((address, expiry)) => (address.to_owned(), expiry.parse().ok()),
+                        None => (value, None),
+                    };
+                    if let Some(learning) = &mut record.learning {
+                        learning.addresses.push((address, expiry));
+                    }
                 }
                 _ => {
                     if let Some(param) = key.strip_prefix('$') {
@@ -282,6 +327,13 @@ mod tests {
                 .map(|idx| ("IP".to_owned(), format!("192.0.2.{idx}")))
                 .chain([("NOTE".to_owned(), "a \"quoted\" = value, é".to_owned())])
                 .collect(),
+            learning: Some(Learning {
+                mode: "dhcp".to_owned(),
+                addresses: vec![
+                    ("192.0.2.50".to_owned(), Some(1_733_333_333)),
+                    ("192.0.2.51".to_owned(), None),
+                ],
+            }),
         }
     }
 

@@ -150,6 +150,10 @@ fn statement_json(statement: &Statement) -> Json {
             "set": format!("@{}", set.as_str()),
             "stmt": [{"ct count": {"val": over, "inv": true}}]
         }}),
+        Statement::LimitPerSecond { rate, burst } => {
+            json!({"limit": {"rate": rate, "per": "second", "burst": burst}})
+        }
+        Statement::LogGroup { prefix, group } => json!({"log": {"prefix": prefix, "group": group}}),
     }
 }
 

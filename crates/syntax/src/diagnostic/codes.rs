@@ -334,8 +334,10 @@ codes! {
          to emit a ruleset for it.";
     VariableUndefined = "NWF301", Error, "variable has no value",
         "A rule uses `$NAME` but neither the binding nor any filter reference on the path \
-         to the rule gives `NAME` a value. `$MAC` comes from the binding's MAC address; \
-         `$IP` must be given as a parameter (nwf does not learn addresses from traffic).";
+         to the rule gives `NAME` a value. `$MAC` comes from the binding's MAC address. \
+         `$IP`, when the binding gives none, is learned from the guest's traffic as libvirt \
+         learns it (`CTRL_IP_LEARNING` `any`, the default, or `dhcp`; `nwf agent` does the \
+         learning); with `CTRL_IP_LEARNING='none'` it must be given.";
     FilterCycle = "NWF302", Error, "filter references form a cycle",
         "Following `filterref`s from the bound filter leads back to a filter already on \
          the path, so instantiation would never end. libvirt rejects such filters.";
