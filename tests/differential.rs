@@ -24,6 +24,8 @@ mod case;
 mod daemon;
 #[path = "differential/lab.rs"]
 mod lab;
+#[path = "differential/learning.rs"]
+mod learning;
 #[path = "differential/report.rs"]
 mod report;
 
@@ -129,6 +131,76 @@ fn filter_folder(work: &Path) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// What every differential test sets up: a work folder, the filters, the
+/// topology and its probes, the two host namespaces and the private libvirtd.
+struct Prepared {
+    topo: Topology,
+    topology_path: PathBuf,
+    program: PathBuf,
+    probes_path: PathBuf,
+    order: Vec<String>,
+    filters: PathBuf,
+    // Dropped in this order: the daemon before its namespace.
+    daemon: Libvirtd,
+    libvirt_host: Netns,
+    nwf_host: Netns,
+    work: WorkDir,
+}
+
+impl Prepared {
+    fn new(prefix: &str) -> Prepared {
+        let tag = format!("{prefix}-{}", std::process::id());
+        let work = WorkDir(std::env::temp_dir().join(&tag));
+        let _ = std::fs::remove_dir_all(&work.0);
+        std::fs::create_dir_all(&work.0).expect("work dir");
+        let filters = filter_folder(&work.0).expect("filter folder");
+        let topology_path = here().join("topology.json");
+        let topo =
+            Topology::parse(&std::fs::read_to_string(&topology_path).expect("topology.json"))
+                .expect("topology.json is valid");
+        let program = here().join("probe.py");
+        let probes_path = work.0.join("probes.json");
+        run(Command::new("/usr/bin/python3")
+            .arg(&program)
+            .arg("build")
+            .arg(&topology_path)
+            .arg(&probes_path))
+        .expect("building the probes");
+        let order = probe_order(&probes_path);
+        let libvirt_host = lab::host(format!("{tag}-lv"), &topo).expect("libvirt's namespace");
+        let nwf_host = lab::host(format!("{tag}-nwf"), &topo).expect("nwf's namespace");
+        let daemon = Libvirtd::start(&libvirt_host.name, &work.0.join("libvirtd"), &filters)
+            .expect("private libvirtd");
+        Prepared {
+            topo,
+            topology_path,
+            program,
+            probes_path,
+            order,
+            filters,
+            daemon,
+            libvirt_host,
+            nwf_host,
+            work,
+        }
+    }
+
+    fn probes<'a>(&'a self, set: &'a Path) -> Probes<'a> {
+        Probes {
+            program: &self.program,
+            set,
+            topology: &self.topology_path,
+        }
+    }
+
+    fn nwf(&self) -> Backend<'_> {
+        Backend::Nwf {
+            binary: Path::new(env!("CARGO_BIN_EXE_nwf")),
+            filter_dir: &self.filters,
+        }
+    }
+}
+
 /// The probe ids in sending order, from the built probe set.
 fn probe_order(probes: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(probes).expect("probe set was built");
@@ -197,38 +269,12 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
     }
     let out_dir = std::env::var_os("NWF_DIFFERENTIAL_OUT").map(PathBuf::from);
 
-    let tag = format!("nwfdiff-{}", std::process::id());
-    let work = WorkDir(std::env::temp_dir().join(&tag));
-    let _ = std::fs::remove_dir_all(&work.0);
-    std::fs::create_dir_all(&work.0).expect("work dir");
-    let filters = filter_folder(&work.0).expect("filter folder");
-    let topology_path = here().join("topology.json");
-    let topo = Topology::parse(&std::fs::read_to_string(&topology_path).expect("topology.json"))
-        .expect("topology.json is valid");
-    let program = here().join("probe.py");
-    let probes_path = work.0.join("probes.json");
-    run(Command::new("/usr/bin/python3")
-        .arg(&program)
-        .arg("build")
-        .arg(&topology_path)
-        .arg(&probes_path))
-    .expect("building the probes");
-    let order = probe_order(&probes_path);
-    let probes = Probes {
-        program: &program,
-        set: &probes_path,
-        topology: &topology_path,
-    };
-
-    let libvirt_host = lab::host(format!("{tag}-lv"), &topo).expect("libvirt's namespace");
-    let nwf_host = lab::host(format!("{tag}-nwf"), &topo).expect("nwf's namespace");
-    let daemon = Libvirtd::start(&libvirt_host.name, &work.0.join("libvirtd"), &filters)
-        .expect("private libvirtd");
-    let libvirt = Backend::Libvirt(&daemon);
-    let nwf = Backend::Nwf {
-        binary: Path::new(env!("CARGO_BIN_EXE_nwf")),
-        filter_dir: &filters,
-    };
+    let lab = Prepared::new("nwfdiff");
+    let (work, topo, order, daemon) = (&lab.work, &lab.topo, &lab.order, &lab.daemon);
+    let (libvirt_host, nwf_host) = (&lab.libvirt_host, &lab.nwf_host);
+    let probes = lab.probes(&lab.probes_path);
+    let libvirt = Backend::Libvirt(daemon);
+    let nwf = lab.nwf();
 
     // the reports of the cases whose verdicts differ
     let mut failing: Vec<String> = Vec::new();
@@ -242,12 +288,12 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
         )
         .expect("binding file");
         let side = |backend: &Backend, host: &Netns| {
-            run_case(backend, host, &topo, &probes, &binding)
+            run_case(backend, host, topo, &probes, &binding)
                 .map_err(|error| format!("{}: {error}", backend.name()))
         };
         let (lv, nv) = std::thread::scope(|scope| {
-            let lv = scope.spawn(|| side(&libvirt, &libvirt_host));
-            let nv = side(&nwf, &nwf_host);
+            let lv = scope.spawn(|| side(&libvirt, libvirt_host));
+            let nv = side(&nwf, nwf_host);
             (lv.join().expect("libvirt side"), nv)
         });
         let (lv, nv): (SideRun, SideRun) = match (lv, nv) {
@@ -286,7 +332,7 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
             .flat_map(|verdicts| verdicts.values())
             .filter(|v| v.verdict == "drop")
             .count();
-        let comparison = report::compare(&order, &lv, &nv);
+        let comparison = report::compare(order, &lv, &nv);
         let text = report::render(case, &comparison, case_started.elapsed().as_secs_f64());
         say(&text);
         if !comparison.differences.is_empty() {
@@ -302,7 +348,7 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
             .expect("writing NWF_DIFFERENTIAL_OUT");
         }
     }
-    drop(daemon);
+    drop(lab);
     if total_drops == 0 {
         problems.push("libvirt dropped no probe in any case: nothing was filtered".to_owned());
     }
@@ -320,6 +366,89 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
         problems.join("\n"),
         failing.concat()
     );
+}
+
+/// IP address learning with `CTRL_IP_LEARNING='any'` (see
+/// `differential/learning.rs`): the learning phase, then the learned
+/// address in force, each phase probe by probe equal to libvirt's.
+#[test]
+fn differential_root_libvirt_learning_any_agrees_with_libvirt() {
+    if let Some(reason) = missing_prerequisite() {
+        assert!(
+            !in_ci(),
+            "CI=true but the differential test cannot run: {reason}"
+        );
+        say(&format!(
+            "\n*** SKIPPED differential_root_libvirt_learning_*: {reason} ***\n"
+        ));
+        return;
+    }
+    let lab = Prepared::new("nwflearn");
+    let guest_mac = lab.topo.guests[0].mac.clone();
+    let learning_set = lab.work.0.join("learning.json");
+    let teach_set = lab.work.0.join("teach.json");
+    let learning_order = learning::subset(&lab.probes_path, &learning_set, |probe| {
+        learning::teaches_nothing(probe, &guest_mac)
+    });
+    learning::subset(&lab.probes_path, &teach_set, |probe| {
+        probe["id"] == "out-icmp"
+    });
+    let phases = learning::Phases {
+        all: lab.probes(&lab.probes_path),
+        learning: lab.probes(&learning_set),
+        teach: lab.probes(&teach_set),
+    };
+    let case = Case::parse(
+        "clean-traffic-learning-any",
+        "filter clean-traffic\nCTRL_IP_LEARNING = any\n",
+    )
+    .expect("case");
+    let binding = lab.work.0.join("learning.xml");
+    std::fs::write(
+        &binding,
+        case.binding_xml(&lab.topo.guests[0].port, &guest_mac),
+    )
+    .expect("binding");
+    let libvirt = Backend::Libvirt(&lab.daemon);
+    let nwf = lab.nwf();
+    let (lv, nv) = std::thread::scope(|scope| {
+        let lv = scope.spawn(|| {
+            learning::run_learning(&libvirt, &lab.libvirt_host, &lab.topo, &phases, &binding)
+        });
+        let nv = learning::run_learning(&nwf, &lab.nwf_host, &lab.topo, &phases, &binding);
+        (lv.join().expect("libvirt side"), nv)
+    });
+    let (lv, nv) = (
+        lv.expect("libvirt's side runs"),
+        nv.expect("nwf's side runs"),
+    );
+    assert!(
+        lv.bind.is_ok() && nv.bind.is_ok(),
+        "binding: libvirt {:?}, nwf {:?}",
+        lv.bind,
+        nv.bind
+    );
+    say(&format!(
+        "learning: libvirt held the address after {:?}, nwf after {:?}\n",
+        lv.took, nv.took
+    ));
+    let mut failing = Vec::new();
+    for (learned, order, name) in [
+        (false, &learning_order, "learning phase"),
+        (true, &lab.order, "learned"),
+    ] {
+        let comparison = report::compare(order, &lv.phase(learned), &nv.phase(learned));
+        let text = report::render(&case, &comparison, 0.0).replacen(
+            "case ",
+            &format!("case ({name}) "),
+            1,
+        );
+        say(&text);
+        if !comparison.differences.is_empty() || comparison.compared == 0 {
+            failing.push(text);
+        }
+    }
+    assert!(failing.is_empty(), "{}", failing.concat());
 }
 
 /// The case data on its own, without root: every case parses and binds a

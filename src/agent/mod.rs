@@ -63,8 +63,12 @@ pub struct Args {
     #[command(flatten)]
     sources: SourceArgs,
     /// One pass over every running domain, then exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "learn_only")]
     once: bool,
+    /// Follow no libvirt domains: only learn IP addresses for the
+    /// interfaces bound by `nwf apply` and `nwf bind` (and end their leases).
+    #[arg(long)]
+    learn_only: bool,
 }
 
 /// How long a burst of events may take to settle before a pass.
@@ -74,6 +78,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 pub fn run(args: &Args) -> Outcome {
     let mut reconciler = Reconciler::new(args.sources.filter_dirs.clone(), args.sources.policy());
+    if args.learn_only {
+        return learn_only(&reconciler);
+    }
     if let Err(message) = libvirt::start_event_loop() {
         eprintln!("nwf agent: {message}");
         return Outcome::Failure;
@@ -142,6 +149,52 @@ pub fn run(args: &Args) -> Outcome {
     }
 }
 
+/// The next message; meanwhile, the DHCP leases that end are ended.
+/// `None` when every sender is gone.
+fn next_message(reconciler: &Reconciler, receiver: &Receiver<Message>) -> Option<Message> {
+    loop {
+        let Some(expiry) = learned::next_expiry() else {
+            return receiver.recv().ok();
+        };
+        // At least a second, so that a lease whose end cannot be applied (a
+        // refused filter) is not retried in a loop.
+        let wait = Duration::from_secs(expiry.saturating_sub(learned::now()).max(1));
+        match receiver.recv_timeout(wait) {
+            Ok(message) => return Some(message),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(message) = learned::expire(reconciler) {
+                    eprintln!("nwf agent: ending leases: {message}");
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+/// `--learn-only`: the learner, the lease ends and the signals, no libvirt.
+fn learn_only(reconciler: &Reconciler) -> Outcome {
+    let (sender, receiver) = mpsc::channel();
+    if let Err(message) = learner::spawn(sender.clone()).and_then(|()| watch_signals(sender)) {
+        eprintln!("nwf agent: {message}");
+        return Outcome::Failure;
+    }
+    eprintln!("nwf agent: learning IP addresses (no libvirt)");
+    loop {
+        let Some(message) = next_message(reconciler, &receiver) else {
+            return stopped();
+        };
+        match message {
+            Message::Learned { interface, lesson } => {
+                if let Err(message) = learned::learn(reconciler, &interface, &lesson) {
+                    eprintln!("nwf agent: {interface}: learning: {message}");
+                }
+            }
+            Message::Stop => return stopped(),
+            _ => {}
+        }
+    }
+}
+
 enum Ended {
     Stop,
     Closed(String),
@@ -154,27 +207,8 @@ fn follow(
     receiver: &Receiver<Message>,
 ) -> Ended {
     loop {
-        // Wait for a message, or until the next DHCP lease ends.
-        let first = match learned::next_expiry() {
-            Some(expiry) => {
-                // At least a second, so that a lease whose end cannot be
-                // applied (a refused filter) is not retried in a loop.
-                let wait = Duration::from_secs(expiry.saturating_sub(learned::now()).max(1));
-                match receiver.recv_timeout(wait) {
-                    Ok(message) => message,
-                    Err(RecvTimeoutError::Timeout) => {
-                        if let Err(message) = learned::expire(reconciler) {
-                            eprintln!("nwf agent: ending leases: {message}");
-                        }
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => return Ended::Stop,
-                }
-            }
-            None => match receiver.recv() {
-                Ok(message) => message,
-                Err(_) => return Ended::Stop,
-            },
+        let Some(first) = next_message(reconciler, receiver) else {
+            return Ended::Stop;
         };
         // Gather the burst: a start brings lifecycle and device events.
         let mut domains = BTreeSet::new();

@@ -34,7 +34,7 @@ impl Backend<'_> {
     }
 
     /// Installs the binding; `Err` is the backend's refusal.
-    fn bind(&self, host: &Netns, binding: &Path) -> Result<(), String> {
+    pub fn bind(&self, host: &Netns, binding: &Path) -> Result<(), String> {
         match self {
             Backend::Libvirt(daemon) => daemon
                 .virsh(&["nwfilter-binding-create", &binding.to_string_lossy()])
@@ -52,7 +52,7 @@ impl Backend<'_> {
     /// Removes every trace of the binding from the host namespace. libvirt
     /// leaves empty base chains behind after a delete; the flush removes
     /// them, so every case starts from an empty ruleset on both sides.
-    fn unbind(&self, host: &Netns, port: &str) -> Result<(), String> {
+    pub fn unbind(&self, host: &Netns, port: &str) -> Result<(), String> {
         if let Backend::Libvirt(daemon) = self {
             daemon.virsh(&["nwfilter-binding-delete", port])?;
         }
@@ -87,7 +87,7 @@ pub struct Probes<'a> {
 
 impl Probes<'_> {
     /// One phase: every probe through the topology as it is now.
-    fn run(&self, host: &Netns, guests: &Guests) -> Result<Verdicts, String> {
+    pub fn run(&self, host: &Netns, guests: &Guests) -> Result<Verdicts, String> {
         let out = run(Command::new("/usr/bin/python3")
             .arg(self.program)
             .arg("run")
