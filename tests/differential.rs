@@ -373,36 +373,57 @@ fn differential_root_libvirt_nwf_agrees_with_libvirt() {
 /// address in force, each phase probe by probe equal to libvirt's.
 #[test]
 fn differential_root_libvirt_learning_any_agrees_with_libvirt() {
+    learning_differential(
+        "any",
+        "filter clean-traffic\nCTRL_IP_LEARNING = any\n",
+        learning::teaches_nothing,
+        "out-icmp",
+    );
+}
+
+/// The same with `CTRL_IP_LEARNING='dhcp'` and a trusted server (the
+/// host's address): the learning phase lets only DHCP through, the
+/// teaching probe is a DHCPACK from the trusted server (`in-dhcp-ack`).
+#[test]
+fn differential_root_libvirt_learning_dhcp_agrees_with_libvirt() {
+    learning_differential(
+        "dhcp",
+        "filter clean-traffic\nCTRL_IP_LEARNING = dhcp\nDHCPSERVER = 10.0.0.1\n",
+        |probe, _| probe["id"] != "in-dhcp-ack",
+        "in-dhcp-ack",
+    );
+}
+
+fn learning_differential(
+    mode: &str,
+    case_text: &str,
+    teaches_nothing: fn(&serde_json::Value, &str) -> bool,
+    teach: &str,
+) {
     if let Some(reason) = missing_prerequisite() {
         assert!(
             !in_ci(),
             "CI=true but the differential test cannot run: {reason}"
         );
         say(&format!(
-            "\n*** SKIPPED differential_root_libvirt_learning_*: {reason} ***\n"
+            "\n*** SKIPPED differential_root_libvirt_learning_{mode}: {reason} ***\n"
         ));
         return;
     }
-    let lab = Prepared::new("nwflearn");
+    let lab = Prepared::new(&format!("nwflearn-{mode}"));
     let guest_mac = lab.topo.guests[0].mac.clone();
     let learning_set = lab.work.0.join("learning.json");
     let teach_set = lab.work.0.join("teach.json");
     let learning_order = learning::subset(&lab.probes_path, &learning_set, |probe| {
-        learning::teaches_nothing(probe, &guest_mac)
+        teaches_nothing(probe, &guest_mac)
     });
-    learning::subset(&lab.probes_path, &teach_set, |probe| {
-        probe["id"] == "out-icmp"
-    });
+    learning::subset(&lab.probes_path, &teach_set, |probe| probe["id"] == teach);
     let phases = learning::Phases {
         all: lab.probes(&lab.probes_path),
         learning: lab.probes(&learning_set),
         teach: lab.probes(&teach_set),
     };
-    let case = Case::parse(
-        "clean-traffic-learning-any",
-        "filter clean-traffic\nCTRL_IP_LEARNING = any\n",
-    )
-    .expect("case");
+    let case = Case::parse(&format!("clean-traffic-learning-{mode}"), case_text).expect("case");
     let binding = lab.work.0.join("learning.xml");
     std::fs::write(
         &binding,
@@ -429,7 +450,7 @@ fn differential_root_libvirt_learning_any_agrees_with_libvirt() {
         nv.bind
     );
     say(&format!(
-        "learning: libvirt held the address after {:?}, nwf after {:?}\n",
+        "learning ({mode}): libvirt held the address after {:?}, nwf after {:?}\n",
         lv.took, nv.took
     ));
     let mut failing = Vec::new();

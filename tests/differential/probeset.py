@@ -61,9 +61,12 @@ def build(topo):
     def dhcp(m, esrc, edst, src, dst, sport, dport, op, kind, yiaddr="0.0.0.0"):
         chaddr = bytes.fromhex(g1["mac"].replace(":", ""))
         server = src if op == 2 else host_ip
+        options = [("message-type", kind), ("server_id", server)]
+        if kind == "ack":
+            options.append(("lease_time", 3600))
         return (s.Ether(src=esrc, dst=edst) / s.IP(src=src, dst=dst) / s.UDP(sport=sport, dport=dport) /
                 s.BOOTP(op=op, xid=0x4E574644, chaddr=chaddr, yiaddr=yiaddr, sname=m) /
-                s.DHCP(options=[("message-type", kind), ("server_id", server), "end"]))
+                s.DHCP(options=options + ["end"]))
 
     def echo6(m, esrc, edst, src, dst, ident):
         return s.Ether(src=esrc, dst=edst) / s.IPv6(src=src, dst=dst) / s.ICMPv6EchoRequest(id=ident, seq=1, data=m)
@@ -147,6 +150,8 @@ def build(topo):
           lambda m: dhcp(m, m2, m1, host_ip, ip1, 67, 68, 2, "offer", ip1))
     frame("in-dhcp-offer-rogue", "in", "g1", "DHCP offer from another server",
           lambda m: dhcp(m, m2, m1, ip2, ip1, 67, 68, 2, "offer", ip1))
+    frame("in-dhcp-ack", "in", "g1", "DHCP ack of the guest's address from the host's, an hour's lease",
+          lambda m: dhcp(m, m2, m1, host_ip, ip1, 67, 68, 2, "ack", ip1))
     # TCP SYNs (no payload; recognised by their port pair at the host)
     for dport, sport in ((22, 41022), (80, 41080), (443, 41443), (445, 41445)):
         frame("out-syn-%d" % dport, "out", "g2", "TCP SYN G1 -> G2:%d" % dport,
