@@ -47,14 +47,8 @@ pub struct AdoptArgs {
     /// Domains, by name or UUID.
     #[arg(required = true)]
     domains: Vec<String>,
-    /// libvirt connection URI.
-    #[arg(
-        long,
-        short = 'c',
-        default_value = "qemu:///system",
-        value_name = "URI"
-    )]
-    connect: String,
+    #[command(flatten)]
+    connection: super::ConnectArgs,
     /// Seconds to wait for the agent to bind a running interface.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -80,14 +74,8 @@ pub struct ReleaseArgs {
     /// Domains, by name or UUID.
     #[arg(required = true)]
     domains: Vec<String>,
-    /// libvirt connection URI.
-    #[arg(
-        long,
-        short = 'c',
-        default_value = "qemu:///system",
-        value_name = "URI"
-    )]
-    connect: String,
+    #[command(flatten)]
+    connection: super::ConnectArgs,
 }
 
 /// The two places a domain's XML lives: the running domain and its
@@ -131,10 +119,13 @@ fn set_metadata(domain: &Domain, entries: &[(String, FilterRef)], flag: u32) -> 
 }
 
 pub fn adopt(args: &AdoptArgs) -> Outcome {
-    let connect = match Connect::open(Some(&args.connect)) {
+    let connect = match Connect::open(Some(&args.connection.connect)) {
         Ok(connect) => connect,
         Err(error) => {
-            eprintln!("nwf adopt: cannot connect to {}: {error}", args.connect);
+            eprintln!(
+                "nwf adopt: cannot connect to {}: {error}",
+                args.connection.connect
+            );
             return Outcome::Failure;
         }
     };
@@ -230,10 +221,13 @@ fn wait_for_agent(dev: &str, filter: &str, timeout: Duration) -> bool {
 }
 
 pub fn release(args: &ReleaseArgs) -> Outcome {
-    let connect = match Connect::open(Some(&args.connect)) {
+    let connect = match Connect::open(Some(&args.connection.connect)) {
         Ok(connect) => connect,
         Err(error) => {
-            eprintln!("nwf release: cannot connect to {}: {error}", args.connect);
+            eprintln!(
+                "nwf release: cannot connect to {}: {error}",
+                args.connection.connect
+            );
             return Outcome::Failure;
         }
     };

@@ -62,6 +62,16 @@ pub fn start_event_loop() -> Result<(), String> {
     Ok(())
 }
 
+/// The callback type `virConnectDomainEventRegisterAny` takes, and the
+/// types libvirt calls for the events the agent registers for.
+type GenericFn = unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void);
+type LifecycleFn =
+    unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, c_int, c_int, *mut c_void);
+type DeviceFn =
+    unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *const c_char, *mut c_void);
+type MetadataFn =
+    unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, c_int, *const c_char, *mut c_void);
+
 /// An open connection with the agent's callbacks registered.
 pub struct Connection {
     pub connect: Connect,
@@ -92,53 +102,21 @@ impl Connection {
             let registrations: [(u32, sys::virConnectDomainEventGenericCallback); 4] = [
                 (
                     sys::VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                    Some(std::mem::transmute::<
-                        unsafe extern "C" fn(
-                            sys::virConnectPtr,
-                            sys::virDomainPtr,
-                            c_int,
-                            c_int,
-                            *mut c_void,
-                        ),
-                        unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void),
-                    >(on_lifecycle)),
+                    Some(std::mem::transmute::<LifecycleFn, GenericFn>(on_lifecycle)),
                 ),
                 (
                     sys::VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
-                    Some(std::mem::transmute::<
-                        unsafe extern "C" fn(
-                            sys::virConnectPtr,
-                            sys::virDomainPtr,
-                            *const c_char,
-                            *mut c_void,
-                        ),
-                        unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void),
-                    >(on_device_added)),
+                    Some(std::mem::transmute::<DeviceFn, GenericFn>(on_device_added)),
                 ),
                 (
                     sys::VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-                    Some(std::mem::transmute::<
-                        unsafe extern "C" fn(
-                            sys::virConnectPtr,
-                            sys::virDomainPtr,
-                            *const c_char,
-                            *mut c_void,
-                        ),
-                        unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void),
-                    >(on_device_removed)),
+                    Some(std::mem::transmute::<DeviceFn, GenericFn>(
+                        on_device_removed,
+                    )),
                 ),
                 (
                     sys::VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-                    Some(std::mem::transmute::<
-                        unsafe extern "C" fn(
-                            sys::virConnectPtr,
-                            sys::virDomainPtr,
-                            c_int,
-                            *const c_char,
-                            *mut c_void,
-                        ),
-                        unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void),
-                    >(on_metadata)),
+                    Some(std::mem::transmute::<MetadataFn, GenericFn>(on_metadata)),
                 ),
             ];
             for (event, callback) in registrations {
@@ -273,14 +251,9 @@ unsafe extern "C" fn on_device_added(
     alias: *const c_char,
     opaque: *mut c_void,
 ) {
-    // SAFETY: as for `on_lifecycle`; `alias` is a NUL-terminated string.
-    let (uuid, name, sender, alias) =
-        unsafe { (uuid_of(dom), name_of(dom), sender(opaque), text(alias)) };
-    let _ = sender.send(Message::Domain {
-        uuid,
-        name,
-        what: format!("device {alias} added"),
-    });
+    // SAFETY: libvirt passes the domain, a NUL-terminated alias and the
+    // opaque it was registered with.
+    unsafe { device_event(dom, alias, opaque, "added") }
 }
 
 unsafe extern "C" fn on_device_removed(
@@ -290,12 +263,27 @@ unsafe extern "C" fn on_device_removed(
     opaque: *mut c_void,
 ) {
     // SAFETY: as for `on_device_added`.
+    unsafe { device_event(dom, alias, opaque, "removed") }
+}
+
+/// Sends "device ALIAS added/removed" for the domain.
+///
+/// # Safety
+/// As for the device callbacks: a live domain, a NUL-terminated alias (or
+/// NULL), the registration's opaque.
+unsafe fn device_event(
+    dom: sys::virDomainPtr,
+    alias: *const c_char,
+    opaque: *mut c_void,
+    what: &str,
+) {
+    // SAFETY: as the caller guarantees.
     let (uuid, name, sender, alias) =
         unsafe { (uuid_of(dom), name_of(dom), sender(opaque), text(alias)) };
     let _ = sender.send(Message::Domain {
         uuid,
         name,
-        what: format!("device {alias} removed"),
+        what: format!("device {alias} {what}"),
     });
 }
 

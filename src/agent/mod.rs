@@ -52,14 +52,8 @@ use crate::sources::SourceArgs;
 #[command(verbatim_doc_comment)]
 #[allow(clippy::doc_markdown)] // the text is `nwf agent --help`, not rustdoc
 pub struct Args {
-    /// libvirt connection URI.
-    #[arg(
-        long,
-        short = 'c',
-        default_value = "qemu:///system",
-        value_name = "URI"
-    )]
-    connect: String,
+    #[command(flatten)]
+    connection: ConnectArgs,
     #[command(flatten)]
     sources: SourceArgs,
     /// One pass over every running domain, then exit.
@@ -69,6 +63,20 @@ pub struct Args {
     /// interfaces bound by `nwf apply` and `nwf bind` (and end their leases).
     #[arg(long)]
     learn_only: bool,
+}
+
+/// The libvirt connection of `agent`, `adopt` and `release`.
+#[derive(clap::Args)]
+#[allow(clippy::doc_markdown)] // the text is `--help`, not rustdoc
+pub struct ConnectArgs {
+    /// libvirt connection URI.
+    #[arg(
+        long,
+        short = 'c',
+        default_value = "qemu:///system",
+        value_name = "URI"
+    )]
+    pub connect: String,
 }
 
 /// How long a burst of events may take to settle before a pass.
@@ -87,7 +95,7 @@ pub fn run(args: &Args) -> Outcome {
     }
     let (sender, receiver) = mpsc::channel();
     if args.once {
-        return match Connection::open(&args.connect, &sender) {
+        return match Connection::open(&args.connection.connect, &sender) {
             Ok(connection) => match pass_all(&mut reconciler, &connection) {
                 Some(summary) if summary.failed + summary.held + summary.quarantined == 0 => {
                     Outcome::Clean
@@ -95,7 +103,10 @@ pub fn run(args: &Args) -> Outcome {
                 _ => Outcome::Failure,
             },
             Err(message) => {
-                eprintln!("nwf agent: cannot connect to {}: {message}", args.connect);
+                eprintln!(
+                    "nwf agent: cannot connect to {}: {message}",
+                    args.connection.connect
+                );
                 Outcome::Failure
             }
         };
@@ -118,16 +129,16 @@ pub fn run(args: &Args) -> Outcome {
     };
     let mut backoff = Duration::from_millis(500);
     loop {
-        let connection = match Connection::open(&args.connect, &sender) {
+        let connection = match Connection::open(&args.connection.connect, &sender) {
             Ok(connection) => {
-                eprintln!("nwf agent: connected to {}", args.connect);
+                eprintln!("nwf agent: connected to {}", args.connection.connect);
                 backoff = Duration::from_millis(500);
                 connection
             }
             Err(message) => {
                 eprintln!(
                     "nwf agent: cannot connect to {} ({message}); trying again in {:.1} s",
-                    args.connect,
+                    args.connection.connect,
                     backoff.as_secs_f64()
                 );
                 if wait_for_stop(&receiver, backoff) {
