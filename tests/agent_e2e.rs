@@ -199,6 +199,31 @@ fn agent_follows_a_real_libvirt_host() {
         before,
         "restarting the agent changed the ruleset"
     );
+    // `nwf apply` would replace the agent's interfaces: refused, unchanged.
+    let other = host.work.join("other.xml");
+    std::fs::write(
+        &other,
+        "<filterbinding><owner><name>x</name><uuid>6c0d5a8e-0000-4000-8000-0000000000ee</uuid></owner>\
+         <portdev name='vnet99'/><mac address='52:54:00:00:0e:e1'/><filterref filter='no-mac-spoofing'/></filterbinding>\n",
+    )
+    .expect("binding written");
+    let apply = host.nwf(&["apply", &other.display().to_string()]);
+    assert_eq!(
+        apply.status.code(),
+        Some(1),
+        "{}",
+        namespace::stderr(&apply)
+    );
+    assert!(
+        namespace::stderr(&apply).contains("that nwf agent bound"),
+        "{}",
+        namespace::stderr(&apply)
+    );
+    assert_eq!(
+        host.ruleset(),
+        before,
+        "a refused apply changed the ruleset"
+    );
     host.stop_libvirtd();
     wait(&host, "the agent noticing libvirtd's stop", 30, || {
         said(&host, "lost the connection") == 1

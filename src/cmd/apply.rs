@@ -66,6 +66,10 @@ pub struct Args {
     /// on stdout) or json (one object on stdout).
     #[arg(long, value_enum, default_value_t, conflicts_with = "dry_run")]
     output: Output,
+    /// Replace also the interfaces `nwf agent` bound (by default `apply`
+    /// refuses to remove them: on an agent host, use `nwf bind`).
+    #[arg(long)]
+    replace_agent: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -219,6 +223,43 @@ pub fn run(args: &Args) -> Outcome {
                 run.finish(args.output, Outcome::Findings)
             }
         };
+    }
+    // The interfaces the agent bound would go with the old tables.
+    if !args.replace_agent {
+        let given: Vec<&str> = ports
+            .iter()
+            .filter_map(|port| {
+                port.chains
+                    .interface
+                    .as_ref()
+                    .map(nwf_backend::nft::Name::as_str)
+            })
+            .collect();
+        let agents: Vec<String> = nft::installed()
+            .map(|state| {
+                state
+                    .ports
+                    .iter()
+                    .filter(|(name, port)| {
+                        !given.contains(&name.as_str())
+                            && port.record.as_ref().is_some_and(|record| {
+                                record.source == nwf_backend::record::Source::Agent
+                            })
+                    })
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !agents.is_empty() {
+            eprintln!(
+                "nwf apply: the kernel holds {} that nwf agent bound ({}), which applying would remove; \
+                 nothing applied (`nwf bind` changes single interfaces; --replace-agent replaces them too)",
+                plural(agents.len(), "interface"),
+                agents.join(", ")
+            );
+            run.outcome = report::Outcome::Refused;
+            return run.finish(args.output, Outcome::Findings);
+        }
     }
     // Already exactly so: no transaction, so no new handles. When the
     // comparison cannot be made (no `unshare`, or nft refuses the script,
