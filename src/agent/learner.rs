@@ -74,8 +74,19 @@ pub fn spawn(sender: Sender<Message>) -> Result<(), String> {
         .spawn(move || {
             let mut buffer = vec![0; 1 << 16];
             loop {
-                let Ok(size) = socket.recv(&mut &mut buffer[..], 0) else {
-                    continue;
+                let size = match socket.recv(&mut &mut buffer[..], 0) {
+                    Ok(size) => size,
+                    Err(error) => {
+                        // ENOBUFS: the kernel dropped copies (a burst); the
+                        // limit in the rules makes it rare, and a lost copy
+                        // is sent again with the guest's next packet. Any
+                        // other error is logged, and the next read waits.
+                        if error.raw_os_error() != Some(105 /* ENOBUFS */) {
+                            eprintln!("nwf agent: reading learning copies: {error}");
+                            std::thread::sleep(std::time::Duration::from_millis(500));
+                        }
+                        continue;
+                    }
                 };
                 let mut offset = 0;
                 while offset < size {
