@@ -15,6 +15,8 @@
 #[path = "agent/host.rs"]
 #[allow(dead_code)] // each suite uses part of the host
 mod host;
+#[path = "agent/initramfs.rs"]
+mod initramfs;
 #[path = "support/namespace.rs"]
 #[allow(dead_code)]
 mod namespace;

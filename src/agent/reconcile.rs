@@ -25,15 +25,10 @@ use nwf_backend::ruleset::Port;
 use nwf_syntax::Workspace;
 
 use super::domain::{DomainView, Wanted};
-use crate::sources::{self, Loaded, Sources};
+use super::quarantine;
+use crate::sources::{self, Sources};
 use crate::verdict::{self, Policy};
 use crate::{files, libvirt_rules, nft, render};
-
-/// The filter every frame of a port meets while its own filter is refused.
-pub const QUARANTINE: &str = "nwf-quarantine";
-
-const QUARANTINE_XML: &str = "<filter name='nwf-quarantine' chain='root'>\n  \
-     <rule action='drop' direction='inout' priority='-1000'/>\n</filter>\n";
 
 /// Which interfaces a pass may unbind.
 pub enum Scope<'a> {
@@ -138,8 +133,8 @@ impl Reconciler {
                     .cloned()
                     .collect();
                 render::eprint(&loaded.workspace, &own);
-                let owner = owner_of(views, &judged.interface);
-                Self::hold_or_quarantine(
+                let owner = quarantine::owner_of(views, &judged.interface);
+                quarantine::hold_or_quarantine(
                     &state,
                     &label,
                     &judged.interface,
@@ -157,12 +152,12 @@ impl Reconciler {
                     continue;
                 };
                 let label = label(view, portdev);
-                let owner = Owner {
+                let owner = quarantine::Owner {
                     name: view.name.clone(),
                     uuid: view.uuid.clone(),
                     mac: problem.mac.clone().unwrap_or_default(),
                 };
-                Self::hold_or_quarantine(
+                quarantine::hold_or_quarantine(
                     &state,
                     &label,
                     portdev,
@@ -182,7 +177,7 @@ impl Reconciler {
                 }
             }
         }
-        planned.extend(Self::quarantine_ports(
+        planned.extend(quarantine::quarantine_ports(
             &state,
             &mut used,
             quarantine,
@@ -261,99 +256,6 @@ impl Reconciler {
             }
         }
         Ok(summary)
-    }
-
-    /// A refused interface keeps its rules when they are its domain's own,
-    /// and is quarantined otherwise: when it has none, or when they are
-    /// another domain's (a tap name that was used before).
-    #[allow(clippy::too_many_arguments)]
-    fn hold_or_quarantine(
-        state: &InstalledState,
-        label: &str,
-        interface: &str,
-        owner: Owner,
-        reason: &str,
-        summary: &mut Summary,
-        quarantine: &mut Vec<(String, Owner)>,
-    ) {
-        let own_rules = state.ports.get(interface).is_some_and(|port| {
-            port.id != 0
-                && port
-                    .record
-                    .as_ref()
-                    .and_then(|record| record.domain.as_ref())
-                    .is_some_and(|(_, uuid)| *uuid == owner.uuid)
-        });
-        if own_rules {
-            eprintln!("nwf agent: {label}: refused ({reason}); its previous rules stay");
-            summary.held += 1;
-        } else if !quarantine.iter().any(|(port, _)| port == interface) {
-            eprintln!(
-                "nwf agent: {label}: refused ({reason}); the interface drops all traffic until it is fixed"
-            );
-            quarantine.push((interface.to_string(), owner));
-        }
-    }
-
-    /// The quarantine bindings for `quarantine` (interface, owner).
-    fn quarantine_ports(
-        state: &InstalledState,
-        used: &mut BTreeSet<u16>,
-        quarantine: Vec<(String, Owner)>,
-        summary: &mut Summary,
-    ) -> Vec<Planned> {
-        if quarantine.is_empty() {
-            return Vec::new();
-        }
-        let mut workspace = Workspace::default();
-        files::add_file(
-            &mut workspace,
-            PathBuf::from("<nwf-quarantine>"),
-            QUARANTINE_XML.into(),
-        );
-        let mut loaded = Loaded {
-            workspace,
-            given: Vec::new(),
-        };
-        let mut labels = BTreeMap::new();
-        for (interface, owner) in quarantine {
-            let view = DomainView {
-                name: owner.name,
-                uuid: owner.uuid,
-                ..DomainView::default()
-            };
-            let wanted = Wanted {
-                portdev: interface.clone(),
-                mac: owner.mac,
-                filter: QUARANTINE.into(),
-                parameters: Vec::new(),
-                libvirt_filter: None,
-            };
-            labels.insert(interface.clone(), label(&view, &interface));
-            let file = files::add_file(
-                &mut loaded.workspace,
-                binding_path(&view, &wanted),
-                view.binding_xml(&wanted),
-            );
-            loaded.given.push(file);
-        }
-        let (_, judged) = verdict::judge_each(&loaded, Policy::default(), &|_| Vec::new());
-        let mut planned = Vec::new();
-        for judged in judged {
-            let label = labels.get(&judged.interface).cloned().unwrap_or_default();
-            let Some(bound) = judged.bound else {
-                // The quarantine filter is ours and constant; a binding of
-                // it fails only with a MAC nwf cannot read.
-                eprintln!("nwf agent: {label}: cannot quarantine the interface");
-                summary.failed += 1;
-                continue;
-            };
-            if let Some(port) = plan_port(state, used, label, bound, summary) {
-                summary.quarantined += 1;
-                planned.push(port);
-            }
-        }
-        planned
     }
 
     /// Prints the refusing diagnostics of the filter files when they differ
@@ -474,33 +376,6 @@ pub(super) fn bind_planned(
     state.installed.used_ids.insert(planned.port.id);
     summary.changed += 1;
     Ok(true)
-}
-
-/// The domain that wants an interface, for its quarantine binding.
-pub struct Owner {
-    name: String,
-    uuid: String,
-    mac: String,
-}
-
-fn owner_of(views: &[DomainView], interface: &str) -> Owner {
-    views
-        .iter()
-        .find_map(|view| {
-            view.wanted
-                .iter()
-                .find(|wanted| wanted.portdev == interface)
-                .map(|wanted| Owner {
-                    name: view.name.clone(),
-                    uuid: view.uuid.clone(),
-                    mac: wanted.mac.clone(),
-                })
-        })
-        .unwrap_or(Owner {
-            name: String::new(),
-            uuid: String::new(),
-            mac: String::new(),
-        })
 }
 
 /// `vm1/vnet0`, the prefix of every log line about an interface.

@@ -8,6 +8,7 @@ pub use learned::{in_kernel as learned_in_kernel, now as learned_now};
 mod learner;
 mod libvirt;
 mod metadata;
+mod quarantine;
 pub mod reconcile;
 
 use std::collections::BTreeSet;
