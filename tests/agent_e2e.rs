@@ -14,8 +14,9 @@
 //!    adopt` hands it to nwf and `nwf release` back, never leaving it open;
 //! 5. with the agent stopped the domain is destroyed and libvirtd restarts,
 //!    so a second domain gets the first one's tap name: when the agent
-//!    starts, that tap has the second domain's filter only, and the second
-//!    domain's interface whose filter does not exist is quarantined;
+//!    starts, that tap has the second domain's filter only, the second
+//!    domain's interface whose filter does not exist is quarantined, and its
+//!    clean-traffic without an `IP` is bound to learn its address;
 //! 6. the second domain is destroyed: nothing of it is left.
 //!
 //! Without root, libvirtd, QEMU or the guest files of `scripts/setup` the
@@ -383,10 +384,25 @@ fn agent_follows_a_real_libvirt_host() {
     let expected = owned(&[
         (&b[0], "no-mac-spoofing", "agent-b"),
         (&b[1], "nwf-quarantine", "agent-b"),
+        (&b[2], "clean-traffic", "agent-b"),
     ]);
     wait(&host, "agent-b bound, agent-a's rules gone", 20, || {
         bound(&host) == expected
     });
+    // Its clean-traffic without an IP learns the address (CTRL_IP_LEARNING
+    // any): bound to the learning phase, nothing learned yet (no guest OS).
+    let status = host.status();
+    let learning = status["interfaces"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|entry| entry["interface"] == b[2].as_str())
+        .map(|entry| entry["learning"].clone());
+    assert_eq!(
+        learning,
+        Some(serde_json::json!({"mode": "any", "addresses": []})),
+        "{status}"
+    );
     let ruleset = host.ruleset();
     assert!(
         !ruleset.contains("10.0.0.2"),
