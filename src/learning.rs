@@ -44,12 +44,7 @@ pub const FILTER_ANY: &str = "nwf-learn-any";
 pub const FILTER_DHCP: &str = "nwf-learn-dhcp";
 pub const FILTER_DHCP_TRUSTED: &str = "nwf-learn-dhcp-trusted";
 
-/// The learning filters, in libvirt's XML (name, text): part of every
-/// workspace that binds (see `sources::load`).
-pub const FILTERS: [(&str, &str); 3] = [
-    (
-        "nwf-learn-any",
-        "\
+const ANY_XML: &str = "\
 <filter name='nwf-learn-any' chain='root'>
   <rule action='drop' direction='out' priority='-1000'>
     <mac srcmacaddr='$MAC' match='no'/>
@@ -62,12 +57,12 @@ pub const FILTERS: [(&str, &str); 3] = [
   </rule>
   <rule action='drop' direction='out' priority='-970'/>
 </filter>
-",
-    ),
-    (
-        "nwf-learn-dhcp",
-        "\
-<filter name='nwf-learn-dhcp' chain='root'>
+";
+
+/// DHCP only; `NAME` and `SERVER` (the replies' source match, or nothing)
+/// are filled in.
+const DHCP_XML: &str = "\
+<filter name='NAME' chain='root'>
   <rule action='drop' direction='out' priority='-1000'>
     <mac srcmacaddr='$MAC' match='no'/>
   </rule>
@@ -76,37 +71,30 @@ pub const FILTERS: [(&str, &str); 3] = [
   </rule>
   <rule action='drop' direction='out' priority='-970'/>
   <rule action='accept' direction='in' priority='-990'>
-    <ip protocol='udp' srcportstart='67' dstportstart='68' dstmacaddr='$MAC'/>
+    <ip protocol='udp'SERVER srcportstart='67' dstportstart='68' dstmacaddr='$MAC'/>
   </rule>
   <rule action='accept' direction='in' priority='-989'>
-    <ip protocol='udp' srcportstart='67' dstportstart='68' dstmacaddr='ff:ff:ff:ff:ff:ff'/>
+    <ip protocol='udp'SERVER srcportstart='67' dstportstart='68' dstmacaddr='ff:ff:ff:ff:ff:ff'/>
   </rule>
   <rule action='drop' direction='in' priority='-970'/>
 </filter>
-",
-    ),
-    (
-        "nwf-learn-dhcp-trusted",
-        "\
-<filter name='nwf-learn-dhcp-trusted' chain='root'>
-  <rule action='drop' direction='out' priority='-1000'>
-    <mac srcmacaddr='$MAC' match='no'/>
-  </rule>
-  <rule action='accept' direction='out' priority='-990'>
-    <ip protocol='udp' srcportstart='68' dstportstart='67'/>
-  </rule>
-  <rule action='drop' direction='out' priority='-970'/>
-  <rule action='accept' direction='in' priority='-990'>
-    <ip protocol='udp' srcipaddr='$DHCPSERVER[@1]' srcportstart='67' dstportstart='68' dstmacaddr='$MAC'/>
-  </rule>
-  <rule action='accept' direction='in' priority='-989'>
-    <ip protocol='udp' srcipaddr='$DHCPSERVER[@1]' srcportstart='67' dstportstart='68' dstmacaddr='ff:ff:ff:ff:ff:ff'/>
-  </rule>
-  <rule action='drop' direction='in' priority='-970'/>
-</filter>
-",
-    ),
-];
+";
+
+/// The learning filters, in libvirt's XML (name, text): part of every
+/// workspace that binds (see `sources::load`). The trusted DHCP filter is
+/// the other one with the replies' source limited to the `DHCPSERVER`s
+/// (their own iterator, so that a list of servers meets the one `$MAC`).
+pub fn filters() -> [(&'static str, String); 3] {
+    let dhcp = |name: &str, server: &str| DHCP_XML.replace("NAME", name).replace("SERVER", server);
+    [
+        (FILTER_ANY, ANY_XML.to_owned()),
+        (FILTER_DHCP, dhcp(FILTER_DHCP, "")),
+        (
+            FILTER_DHCP_TRUSTED,
+            dhcp(FILTER_DHCP_TRUSTED, " srcipaddr='$DHCPSERVER[@1]'"),
+        ),
+    ]
+}
 
 /// `CTRL_IP_LEARNING`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -86,12 +86,8 @@ pub fn load(sources: &Sources) -> Result<Loaded, String> {
     let mut workspace = Workspace::default();
     stock::load_into(&mut workspace);
     // nwf's learning filters, which bindings that learn their IP use.
-    for (name, xml) in crate::learning::FILTERS {
-        files::add_file(
-            &mut workspace,
-            PathBuf::from(format!("<nwf {name}>")),
-            xml.to_owned(),
-        );
+    for (name, xml) in crate::learning::filters() {
+        files::add_file(&mut workspace, PathBuf::from(format!("<nwf {name}>")), xml);
     }
     let given = files::expand_paths(&sources.given)?;
     let mut seen: HashSet<PathBuf> = given.iter().map(|path| identity(path)).collect();
